@@ -37,6 +37,8 @@ class Settings:
     reload_seconds: float = 2.0
     flood_messages: int = 5
     flood_seconds: float = 10.0
+    terminal_lang: str | None = None
+    """The terminal's language from LC_ALL / LC_MESSAGES / LANG, e.g. "uk_UA"."""
 
     @property
     def webhook(self) -> bool:
@@ -113,6 +115,15 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     return value.rstrip("/") if value else None
 
 
+def _terminal_lang(env: Mapping[str, str]) -> str | None:
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = _text(env, name)
+        if value:
+            code = value.split(".")[0].split("@")[0]
+            return None if code in ("C", "POSIX") else code
+    return None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from `env` (default: the process environment); ConfigError names a bad variable."""
     env = os.environ if env is None else env
@@ -129,7 +140,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
     log_level = (_text(env, "KITA_BOT_LOG_LEVEL") or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ConfigError(f"KITA_BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}.")
+        raise ConfigError(
+            f"KITA_BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}."
+        )
     faq = _text(env, "KITA_BOT_FAQ_DIR")
     return Settings(
         token=_text(env, "TELEGRAM_BOT_TOKEN"),
@@ -147,4 +160,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reload_seconds=_float(env, "KITA_BOT_RELOAD_SECONDS", 2.0),
         flood_messages=_int(env, "KITA_BOT_FLOOD_MESSAGES", 5, minimum=1),
         flood_seconds=_float(env, "KITA_BOT_FLOOD_SECONDS", 10.0),
+        terminal_lang=_terminal_lang(env),
     )

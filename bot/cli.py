@@ -1,0 +1,303 @@
+"""`kita-bot`: run the Telegram bot, chat in the terminal, ask, validate, show, evaluate, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings
+from bot.models import LANGUAGES, Lang
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _lang(value: str) -> Lang:
+    for lang in LANGUAGES:
+        if value.lower() == lang:
+            return lang
+    raise argparse.ArgumentTypeError(f"choose one of {', '.join(LANGUAGES)}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kita-bot",
+        description=(
+            "FAQ bot of the Dresden Amt für Kindertagesbetreuung for families from Ukraine. "
+            "Without a command: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else the terminal chat."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser(
+        "run",
+        help="run the Telegram bot (long polling, or webhook when configured)",
+        description="Run the Telegram bot. Needs TELEGRAM_BOT_TOKEN; see the README for all settings.",
+    )
+
+    chat = sub.add_parser(
+        "chat",
+        help="chat with the bot in the terminal",
+        description="Chat with the bot in the terminal (also reads questions piped on standard input).",
+    )
+    chat.add_argument(
+        "--lang", type=_lang, help="answer language: de, uk or en (default: detected per message)"
+    )
+
+    ask = sub.add_parser(
+        "ask",
+        help="answer one question, or one per line from standard input",
+        description="Answer TEXT, or each line of standard input when TEXT is missing.",
+    )
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per question: {"label", "score", "lang", "suggestions"}',
+    )
+    ask.add_argument("--lang", type=_lang, help="answer language: de, uk or en")
+    ask.add_argument(
+        "text", nargs="*", metavar="TEXT", help="the question (default: read standard input)"
+    )
+
+    validate = sub.add_parser(
+        "validate",
+        help="check the knowledge base files",
+        description="Check faq/: exit 0 when valid, else print path:line:column: message and exit 1.",
+    )
+    validate.add_argument(
+        "faq_dir", nargs="?", type=Path, metavar="FAQ_DIR", help="default: the bot's faq/ folder"
+    )
+
+    show = sub.add_parser(
+        "show",
+        help="show exactly what a user receives for a topic",
+        description="Print the reply for a topic id (or contact, office-hours) as a user would see it.",
+    )
+    show.add_argument("topic", metavar="ID")
+    show.add_argument("--lang", type=_lang, default="de", help="de, uk or en (default: de)")
+    show.add_argument(
+        "--html", action="store_true", help="print the Telegram HTML instead of plain text"
+    )
+
+    evaluate = sub.add_parser(
+        "eval",
+        help="measure the matcher on a labelled file",
+        description="Precision and recall per label, accuracy per language, misses.",
+    )
+    evaluate.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="labelled YAML (default: ../shared/eval/dev.yaml when present)",
+    )
+
+    stats = sub.add_parser(
+        "stats",
+        help="usage figures and unanswered questions for staff",
+        description="Per-topic counts, no-match rate, languages, feedback and unanswered questions.",
+    )
+    stats.add_argument("--days", type=int, default=30, help="how many days back (default: 30)")
+    stats.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    stats.add_argument(
+        "--lang", type=_lang, default="de", help="language of the report (default: de)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `kita-bot` command."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"kita-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from bot.logs import configure_logging
+
+    quiet = args.command in (None, "chat", "ask", "show", "eval", "stats", "validate") and not (
+        args.command is None and settings.token
+    )
+    configure_logging("WARNING" if quiet else settings.log_level, settings.token)
+
+    from bot.knowledge import KnowledgeError
+
+    try:
+        return _dispatch(args, settings)
+    except KnowledgeError as exc:
+        print("kita-bot: the knowledge base has errors; fix them and try again:", file=sys.stderr)
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS
+    except ConfigError as exc:
+        print(f"kita-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    match args.command:
+        case None if settings.token:
+            return _run(settings)
+        case None:
+            print(
+                "No TELEGRAM_BOT_TOKEN set: starting the terminal chat. "
+                "To connect Telegram, see 'Connecting to Telegram' in the README.",
+                file=sys.stderr,
+            )
+            return _chat(settings, None)
+        case "run":
+            return _run(settings)
+        case "chat":
+            return _chat(settings, args.lang)
+        case "ask":
+            return _ask(settings, args.text, args.lang, args.json, sys.stdin, sys.stdout)
+        case "validate":
+            return _validate(args.faq_dir or settings.faq_dir)
+        case "show":
+            return _show(settings, args.topic, args.lang, args.html)
+        case "eval":
+            return _eval(settings, args.file)
+        case "stats":
+            return _stats(settings, args.days, args.csv, args.lang)
+    raise AssertionError(args.command)
+
+
+def _run(settings: Settings) -> int:
+    from bot.telegram_bot import run_bot
+
+    settings.require_token()
+    return run_bot(settings)
+
+
+def _chat(settings: Settings, lang: Lang | None) -> int:
+    from bot.console import run_chat
+    from bot.conversation import build_conversation
+
+    conversation = build_conversation(settings)
+    return run_chat(
+        conversation,
+        sys.stdin,
+        sys.stdout,
+        lang=lang,
+        client_lang=settings.terminal_lang,
+        interactive=sys.stdin.isatty(),
+    )
+
+
+def _ask(
+    settings: Settings,
+    words: list[str],
+    lang: Lang | None,
+    as_json: bool,
+    source: TextIO,
+    out: TextIO,
+) -> int:
+    from bot.console import html_to_text
+    from bot.conversation import build_conversation
+    from bot.events import TextEvent, Who
+
+    conversation = build_conversation(settings, with_store=False)
+    questions = [" ".join(words)] if words else (line.strip() for line in source)
+    for question in questions:
+        if not question:
+            continue
+        if as_json:
+            found = conversation.match(question)
+            record = {
+                "label": found.label,
+                "score": round(found.score, 1),
+                "lang": found.lang,
+                "suggestions": list(found.suggestions),
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            outcome = conversation.handle(
+                TextEvent(question), Who(chosen_lang=lang, client_lang=settings.terminal_lang)
+            )
+            for reply in outcome.replies:
+                out.write(html_to_text(reply.text) + "\n\n")
+        out.flush()
+    return EXIT_OK
+
+
+def _validate(faq_dir: Path) -> int:
+    from bot.knowledge import validate
+
+    problems = validate(faq_dir)
+    for problem in problems:
+        print(problem)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        print(f"{len(errors)} Fehler in {faq_dir} — bitte korrigieren.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(
+        f"OK: {faq_dir} ist gültig" + (f" ({len(problems)} Warnungen)." if problems else "."),
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
+    from bot.console import html_to_text
+    from bot.conversation import build_conversation
+
+    conversation = build_conversation(settings, with_store=False)
+    try:
+        reply = conversation.show(label, lang)
+    except KeyError:
+        ids = ", ".join(conversation.brain.kb.labels)
+        print(f"kita-bot: unknown topic {label!r}; known: {ids}", file=sys.stderr)
+        return EXIT_USAGE
+    print(reply.text if as_html else html_to_text(reply.text))
+    for row in reply.buttons:
+        print("   ".join(f"[{b.label}]" + (f" {b.data}" if b.url else "") for b in row))
+    return EXIT_OK
+
+
+def _eval(settings: Settings, file: Path | None) -> int:
+    from bot.conversation import build_conversation
+    from bot.evaluation import default_eval_file, evaluate, load_eval
+
+    path = file or default_eval_file()
+    if path is None:
+        print(
+            "kita-bot: no evaluation file given and ../shared/eval/dev.yaml not found",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    conversation = build_conversation(settings, with_store=False)
+    report = evaluate(conversation.brain.matcher, load_eval(path))
+    print(report.format())
+    return EXIT_OK
+
+
+def _stats(settings: Settings, days: int, as_csv: bool, lang: Lang) -> int:
+    from bot import stats
+    from bot.i18n import Catalogs
+    from bot.store import Store
+
+    store = Store(settings.data_dir, settings.retention_days)
+    report = stats.build_report(store, datetime.now(ZoneInfo("Europe/Berlin")).date(), max(days, 1))
+    if as_csv:
+        sys.stdout.write(stats.to_csv(report))
+        return EXIT_OK
+    t = Catalogs.load()[lang]
+    print(stats.format_summary(report, t))
+    print()
+    print(stats.format_unanswered(report, t))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    logging.captureWarnings(True)
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Interface strings from `locales/` (gettext via Babel), one translator per language, and the
+single place that decides which language a reply is in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_interval, format_time, get_day_names
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from bot.models import DEFAULT_LANG, LANGUAGES, Lang
+from bot.paths import locales_dir
+
+DOMAIN = "messages"
+
+_FROM_MESSAGE: Mapping[str, Lang] = {"de": "de", "uk": "uk", "ru": "uk", "en": "en"}
+"""Russian speakers from Ukraine get Ukrainian: we answer in de, uk and en only."""
+
+
+class CatalogError(RuntimeError):
+    """A catalog is missing or unreadable: we refuse to fall back silently to English msgids."""
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything language-specific the renderer needs: gettext plus Babel's dates and lists."""
+
+    lang: Lang
+    translations: Translations
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.lang)
+
+    def gettext(self, message: str, **params: object) -> str:
+        """The translation of `message`, with `{name}` placeholders filled from `params`."""
+        text = self.translations.gettext(message)
+        return text.format(**params) if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+        """The plural form for `n` (Ukrainian has three); `{n}` is filled in."""
+        return self.translations.ngettext(singular, plural, n).format(n=n, **params)
+
+    def weekday(self, index: int) -> str:
+        """Weekday name, 0 = Monday, capitalised for use at the start of a line."""
+        name = get_day_names("wide", locale=self.locale)[index]
+        return name[:1].upper() + name[1:]
+
+    def time(self, value: time | datetime) -> str:
+        """A clock time the way this language writes it (09:00, 9:00 AM)."""
+        return format_time(value, "short", locale=self.locale)
+
+    def interval(self, start: time, end: time) -> str:
+        """A time range, e.g. 09:00–12:00 Uhr."""
+        return format_interval(start, end, "Hm", locale=self.locale)
+
+    def date(self, value: date) -> str:
+        """A date in long form, e.g. 25. November 2026 / 25 листопада 2026 р."""
+        return format_date(value, "long", locale=self.locale)
+
+    def join(self, items: list[str]) -> str:
+        """A list in prose: "Dienstag und Donnerstag"."""
+        return format_list(items, locale=self.locale)
+
+    def language_name(self, lang: Lang) -> str:
+        """The name of `lang` in its own language (Deutsch, Українська, English)."""
+        name = Locale.parse(lang).get_display_name(lang) or lang
+        return name[:1].upper() + name[1:]
+
+
+def _compile(po_path: Path, lang: Lang) -> Translations:
+    # Compiling in memory means no .mo step for anyone; fuzzy entries are left out exactly as
+    # pybabel would, and the catalog check in the tests makes sure there are none.
+    try:
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    except OSError as exc:
+        raise CatalogError(f"cannot read the {lang} catalog {po_path}: {exc}") from exc
+    buffer = BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def po_path(lang: Lang, directory: Path | None = None) -> Path:
+    """Where the catalog of `lang` lives."""
+    return (directory or locales_dir()) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@dataclass(frozen=True)
+class Catalogs:
+    translators: Mapping[Lang, Translator]
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Catalogs:
+        """Compile every language's .po file; CatalogError if one is missing."""
+        return cls(
+            {lang: Translator(lang, _compile(po_path(lang, directory), lang)) for lang in LANGUAGES}
+        )
+
+    def __getitem__(self, lang: Lang) -> Translator:
+        return self.translators[lang]
+
+
+def language_from_code(code: str | None) -> Lang | None:
+    """Map a client language code (de-AT, uk_UA, ru, en-GB ...) to an answer language, or None."""
+    if not code:
+        return None
+    try:
+        language = Locale.parse(code.replace("-", "_")).language
+    except (ValueError, UnknownLocaleError):
+        language = code.split("-")[0].split("_")[0].lower()
+    return _FROM_MESSAGE.get(language)
+
+
+def resolve_language(
+    *,
+    chosen: Lang | None,
+    detected: str | None = None,
+    detected_confident: bool = False,
+    client_code: str | None = None,
+) -> Lang:
+    """The reply language: the user's choice, else a confidently detected message language,
+    else the client's language code (unknown codes get English), else German."""
+    if chosen is not None:
+        return chosen
+    if detected_confident and detected in _FROM_MESSAGE:
+        return _FROM_MESSAGE[detected]
+    if client_code:
+        return language_from_code(client_code) or "en"
+    return DEFAULT_LANG

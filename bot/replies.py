@@ -1,0 +1,448 @@
+"""Render replies: answers, menu, contact, hours, "did you mean", fallback and the small ones.
+
+Output is Telegram-flavoured HTML (b, i, a) in which every piece of content is escaped; the
+terminal chat turns it into plain text. Interface strings come from the catalogs, answers from faq/.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from bot.events import Button, Keyboard, Reply, ReplyKind
+from bot.hours import HoursStatus
+from bot.i18n import Translator
+from bot.models import CONTACT, LANGUAGES, OFFICE_HOURS, KnowledgeBase, Office, Topic
+
+# Button data: short codes, well under Telegram's 64-byte callback_data limit.
+TOPIC_PREFIX = "t:"
+LANGUAGE_PREFIX = "l:"
+FEEDBACK_PREFIX = "f:"
+MENU = "m"
+NONE_OF_THESE = "x"
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_BULLET = re.compile(r"^\s*[-•]\s+")
+
+
+def escape(text: str) -> str:
+    """Escape text for Telegram HTML (only <, > and & matter; quotes are harmless)."""
+    return html.escape(text, quote=False)
+
+
+def markup(text: str) -> str:
+    """Staff markup (**bold**, "- " bullets, blank-line paragraphs) as escaped Telegram HTML."""
+    lines = []
+    for line in text.strip().splitlines():
+        line = escape(line.rstrip())
+        line = _BULLET.sub("• ", line)
+        lines.append(_BOLD.sub(r"<b>\1</b>", line))
+    return "\n".join(lines)
+
+
+def link(url: str, title: str) -> str:
+    """An HTML link with escaped title and URL."""
+    return f'<a href="{html.escape(url, quote=True)}">{escape(title)}</a>'
+
+
+def topic_button(topic: Topic, t: Translator) -> Button:
+    return Button(topic.title[t.lang], TOPIC_PREFIX + topic.id)
+
+
+def _service_buttons(t: Translator) -> tuple[Button, ...]:
+    return (
+        Button(t.gettext("📍 Contact"), TOPIC_PREFIX + CONTACT),
+        Button(t.gettext("🕘 Office hours"), TOPIC_PREFIX + OFFICE_HOURS),
+    )
+
+
+def _rows(buttons: Sequence[Button], per_row: int = 2) -> Keyboard:
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+# --- office hours and where to go -------------------------------------------------------------
+
+
+def _when(t: Translator, moment: datetime, today: date) -> str:
+    clock = t.time(moment)
+    if moment.date() == today:
+        return t.gettext("today at {time}", time=clock)
+    if moment.date() == today + timedelta(days=1):
+        return t.gettext("tomorrow at {time}", time=clock)
+    if moment.date() < today + timedelta(days=7):
+        return t.gettext("{weekday} at {time}", weekday=t.weekday(moment.weekday()), time=clock)
+    return t.gettext("on {date} at {time}", date=t.date(moment.date()), time=clock)
+
+
+def status_line(t: Translator, status: HoursStatus, now: datetime) -> str:
+    """ "Open now, until 12:00" or "Closed now, next opening Tuesday at 09:00"."""
+    today = now.date() if status.closes_at is None else status.closes_at.date()
+    if status.next_opening is not None:
+        today = now.astimezone(status.next_opening.start.tzinfo).date()
+    parts = []
+    if status.holiday_today:
+        parts.append(t.gettext("Today is a public holiday ({name}).", name=status.holiday_today))
+    if status.open_now and status.closes_at is not None:
+        parts.append(t.gettext("🟢 Open now, until {time}.", time=t.time(status.closes_at)))
+    elif status.next_opening is not None:
+        when = _when(t, status.next_opening.start, today)
+        parts.append(t.gettext("🔴 Closed now. Next opening: {when}.", when=when))
+    else:
+        parts.append(t.gettext("🔴 Closed now."))
+    return escape(" ".join(parts))
+
+
+def weekly_hours(t: Translator, office: Office) -> list[str]:
+    """One line per weekday Monday-Friday (and weekend days with hours): name and intervals."""
+    lines = []
+    for day in range(7):
+        intervals = office.hours.weekly.get(day, ())
+        if not intervals and day >= 5:
+            continue
+        spans = ", ".join(t.interval(i.start, i.end) for i in intervals) or t.gettext("closed")
+        lines.append(f"{escape(t.weekday(day))}: {escape(spans)}")
+    return lines
+
+
+def where_to_go(t: Translator, office: Office, status: HoursStatus, now: datetime) -> str:
+    """The short block under every answer: office, address, phone and whether it is open now."""
+    lines = [f"📍 <b>{escape(office.name[t.lang])}</b>, {escape(office.visiting_address[t.lang])}"]
+    if office.phones:
+        lines.append(f"☎️ {escape(office.phones[0].number)}")
+    lines.append(status_line(t, status, now))
+    return "\n".join(lines)
+
+
+# --- replies ----------------------------------------------------------------------------------
+
+
+def _reply(
+    t: Translator, kind: ReplyKind, text: str, buttons: Keyboard = (), topic: str | None = None
+) -> Reply:
+    return Reply(text=text, kind=kind, lang=t.lang, buttons=buttons, topic_id=topic)
+
+
+def menu(t: Translator, kb: KnowledgeBase, intro: str | None = None) -> Reply:
+    """The topic menu, grouped for families and for Kitas, with contact and hours buttons."""
+    families = [topic for topic in kb.topics if topic.audience in ("families", "both")]
+    kitas = [topic for topic in kb.topics if topic.audience in ("kitas", "both")]
+    parts = [escape(intro)] if intro else []
+    parts.append(escape(t.gettext("Choose a topic or write your question in your own words.")))
+    for heading, group in (
+        (t.gettext("👪 For families"), families),
+        (t.gettext("🏫 For Kitas and providers"), kitas),
+    ):
+        if group:
+            titles = "\n".join(f"• {escape(topic.title[t.lang])}" for topic in group)
+            parts.append(f"<b>{escape(heading)}</b>\n{titles}")
+    ordered = [*families, *(topic for topic in kitas if topic not in families)]
+    buttons = _rows([topic_button(topic, t) for topic in ordered])
+    return _reply(t, "menu", "\n\n".join(parts), (*buttons, _service_buttons(t)))
+
+
+def greeting(t: Translator, kb: KnowledgeBase) -> Reply:
+    """/start: who we are, the menu, and a row to change the language."""
+    intro = t.gettext(
+        "Hello! I answer questions about child day care in Dresden (Kita, Krippe, Hort, "
+        "Kindertagespflege) for families from Ukraine and for Kitas. The answers come from "
+        "the city's office: {office}.",
+        office=kb.office.name[t.lang],
+    )
+    reply = menu(t, kb, intro)
+    return Reply(reply.text, "menu", t.lang, (*reply.buttons, language_row()))
+
+
+def language_row() -> tuple[Button, ...]:
+    """Language buttons, each labelled in its own language."""
+    return tuple(Button(_AUTONYMS[lang], LANGUAGE_PREFIX + lang) for lang in LANGUAGES)
+
+
+_AUTONYMS = {"de": "🇩🇪 Deutsch", "uk": "🇺🇦 Українська", "en": "🇬🇧 English"}
+
+
+def language_picker(t: Translator) -> Reply:
+    return _reply(t, "language", escape(t.gettext("Choose your language:")), (language_row(),))
+
+
+def language_set(t: Translator, kb: KnowledgeBase) -> Reply:
+    """Confirmation after a language choice, followed by the menu in that language."""
+    return menu(t, kb, t.gettext("I will answer in English from now on."))
+
+
+def answer(
+    t: Translator,
+    kb: KnowledgeBase,
+    topic: Topic,
+    status: HoursStatus,
+    now: datetime,
+) -> Reply:
+    """A topic's answer with its links, where to go next, and related-topic and feedback buttons."""
+    parts = [f"<b>{escape(topic.title[t.lang])}</b>", markup(topic.answer[t.lang])]
+    if topic.links:
+        parts.append("\n".join(f"🔗 {link(item.url, item.title[t.lang])}" for item in topic.links))
+    parts.append(where_to_go(t, kb.office, status, now))
+    checked = t.gettext("Checked on {date}.", date=t.date(topic.reviewed))
+    parts.append(f"<i>{escape(checked)}</i>")
+    related = [kb.topic(topic_id) for topic_id in topic.related]
+    buttons: list[tuple[Button, ...]] = [
+        *_rows([topic_button(other, t) for other in related if other is not None])
+    ]
+    buttons.append(
+        (
+            Button(t.gettext("👍 Helpful"), f"{FEEDBACK_PREFIX}{topic.id}:1"),
+            Button(t.gettext("👎 Not helpful"), f"{FEEDBACK_PREFIX}{topic.id}:0"),
+        )
+    )
+    buttons.append((Button(t.gettext("☰ All topics"), MENU), *_service_buttons(t)))
+    return _reply(t, "answer", "\n\n".join(parts), tuple(buttons), topic.id)
+
+
+def contact(t: Translator, office: Office, status: HoursStatus, now: datetime) -> Reply:
+    """The office's addresses, phones, e-mails and web pages, and whether it is open now."""
+    lines = [f"<b>{escape(office.name[t.lang])}</b>", ""]
+    visiting, postal = t.gettext("Visiting address"), t.gettext("Postal address")
+    lines.append(f"📍 {escape(visiting)}: {escape(office.visiting_address[t.lang])}")
+    lines.append(f"✉️ {escape(postal)}: {escape(office.postal_address[t.lang])}")
+    lines.extend(f"☎️ {escape(p.label[t.lang])}: {escape(p.number)}" for p in office.phones)
+    lines.extend(f"📧 {escape(e.label[t.lang])}: {escape(e.address)}" for e in office.emails)
+    lines.extend(f"🌐 {link(w.url, w.title[t.lang])}" for w in office.websites)
+    lines += ["", status_line(t, status, now)]
+    buttons = (
+        (
+            Button(t.gettext("🕘 Office hours"), TOPIC_PREFIX + OFFICE_HOURS),
+            Button(t.gettext("☰ All topics"), MENU),
+        ),
+    )
+    return _reply(t, "contact", "\n".join(lines), buttons, CONTACT)
+
+
+def hours(t: Translator, office: Office, status: HoursStatus, now: datetime) -> Reply:
+    """The week's office hours in the reader's language and whether the office is open now."""
+    heading = t.gettext("Office hours: {office}", office=office.name[t.lang])
+    lines = [
+        f"<b>{escape(heading)}</b>",
+        "",
+        *weekly_hours(t, office),
+        "",
+        status_line(t, status, now),
+    ]
+    lines.append(escape(t.gettext("Closed on public holidays in Saxony.")))
+    if office.hours_note:
+        lines.append(f"<i>{escape(office.hours_note[t.lang])}</i>")
+    lines += ["", f"📍 {escape(office.visiting_address[t.lang])}"]
+    buttons = (
+        (
+            Button(t.gettext("📍 Contact"), TOPIC_PREFIX + CONTACT),
+            Button(t.gettext("☰ All topics"), MENU),
+        ),
+    )
+    return _reply(t, "hours", "\n".join(lines), buttons, OFFICE_HOURS)
+
+
+def label_title(t: Translator, kb: KnowledgeBase, label: str) -> str | None:
+    """The button title for a topic id or a service intent."""
+    if label == CONTACT:
+        return t.gettext("📍 Contact")
+    if label == OFFICE_HOURS:
+        return t.gettext("🕘 Office hours")
+    topic = kb.topic(label)
+    return topic.title[t.lang] if topic else None
+
+
+def suggest(t: Translator, kb: KnowledgeBase, labels: Iterable[str]) -> Reply:
+    """ "Did you mean": up to three candidates as buttons, and "none of these"."""
+    rows: list[tuple[Button, ...]] = []
+    for label in list(labels)[:3]:
+        title = label_title(t, kb, label)
+        if title is not None:
+            rows.append((Button(title, TOPIC_PREFIX + label),))
+    rows.append((Button(t.gettext("✖️ None of these"), NONE_OF_THESE),))
+    return _reply(
+        t, "suggest", escape(t.gettext("I am not sure I understood. Did you mean:")), tuple(rows)
+    )
+
+
+def fallback(
+    t: Translator,
+    kb: KnowledgeBase,
+    status: HoursStatus,
+    now: datetime,
+    *,
+    out_of_scope: bool = False,
+) -> Reply:
+    """No answer: say so, show the menu, and where people can ask in person."""
+    if out_of_scope:
+        intro = t.gettext(
+            "I can only help with child day care in Dresden (Kita, Krippe, Hort, "
+            "Kindertagespflege), so I have no answer to that."
+        )
+    else:
+        intro = t.gettext(
+            "Sorry, I did not find an answer to that. Please choose a topic, rephrase your "
+            "question, or ask the office directly:"
+        )
+    office = kb.office
+    phones = "\n".join(f"☎️ {escape(p.label[t.lang])}: {escape(p.number)}" for p in office.phones)
+    emails = "\n".join(f"📧 {escape(e.address)}" for e in office.emails[:1])
+    text = "\n\n".join(
+        part
+        for part in (
+            escape(intro),
+            f"📍 <b>{escape(office.name[t.lang])}</b>, {escape(office.visiting_address[t.lang])}\n{phones}\n{emails}",
+            "\n".join([*weekly_hours(t, office), status_line(t, status, now)]),
+        )
+        if part
+    )
+    menu_reply = menu(t, kb)
+    return _reply(t, "fallback", text + "\n\n" + menu_reply.text, menu_reply.buttons)
+
+
+def smalltalk(t: Translator, kb: KnowledgeBase, intent: str) -> Reply:
+    """A short friendly reply to hello or thanks, with the menu."""
+    if intent == "thanks":
+        intro = t.gettext("You are welcome! Good luck to you and your family.")
+    else:
+        intro = t.gettext("Hello! How can I help you?")
+    reply = menu(t, kb, intro)
+    return Reply(reply.text, "smalltalk", t.lang, reply.buttons)
+
+
+def command_descriptions(t: Translator) -> tuple[tuple[str, str], ...]:
+    """The public commands with a short description, for /help and Telegram's command menu."""
+    return (
+        ("topics", t.gettext("all topics")),
+        ("contact", t.gettext("address, phone and e-mail of the office")),
+        ("hours", t.gettext("office hours and whether the office is open now")),
+        ("language", t.gettext("change the language")),
+        ("privacy", t.gettext("what this bot stores")),
+        ("help", t.gettext("how to use this bot")),
+    )
+
+
+def help_text(t: Translator, kb: KnowledgeBase) -> Reply:
+    """What the bot does and its commands."""
+    commands = [f"/{name} — {escape(text)}" for name, text in command_descriptions(t)]
+    heading = t.gettext("How to use this bot")
+    text = "\n".join(
+        [
+            f"<b>{escape(heading)}</b>",
+            escape(
+                t.gettext(
+                    "Write your question in your own words, in Ukrainian, German or English, "
+                    "or choose a topic."
+                )
+            ),
+            "",
+            *commands,
+            "",
+            escape(
+                t.gettext("Please do not send names, addresses, case numbers or health details.")
+            ),
+        ]
+    )
+    return _reply(t, "help", text, menu(t, kb).buttons)
+
+
+def privacy(t: Translator, operator: str, retention_days: int) -> Reply:
+    """Who runs the bot, what it stores and for how long, and Telegram's role."""
+    heading = t.gettext("Privacy")
+    paragraphs = [
+        f"<b>{escape(heading)}</b>",
+        escape(t.gettext("This bot is operated by: {operator}.", operator=operator)),
+        escape(
+            t.gettext(
+                "We store your language choice under a pseudonym (a keyed hash of your Telegram "
+                "id, never the id itself), and daily counts of questions by topic and language."
+            )
+        ),
+        escape(
+            t.ngettext(
+                "Questions the bot could not answer are kept without any name or id, with numbers, "
+                "e-mail addresses and phone numbers removed, so that staff can improve the answers; "
+                "they are deleted after {n} day.",
+                "Questions the bot could not answer are kept without any name or id, with numbers, "
+                "e-mail addresses and phone numbers removed, so that staff can improve the answers; "
+                "they are deleted after {n} days.",
+                retention_days,
+            )
+        ),
+        escape(
+            t.gettext(
+                "Telegram is a service provider outside the European Union; what you send passes "
+                "through its servers. Please do not send names, addresses, case numbers or health "
+                "details. You can also reach the office by phone, by e-mail or in person."
+            )
+        ),
+    ]
+    return _reply(t, "privacy", "\n\n".join(paragraphs))
+
+
+def unsupported(t: Translator) -> Reply:
+    """A sticker, voice message, picture ...: we can only read text."""
+    return _reply(
+        t,
+        "unsupported",
+        escape(
+            t.gettext(
+                "Please type your question as text. I cannot read stickers, voice messages or pictures."
+            )
+        ),
+    )
+
+
+def slow_down(t: Translator) -> Reply:
+    return _reply(
+        t,
+        "slow-down",
+        escape(
+            t.gettext(
+                "You are sending messages very quickly. Please wait a moment, then ask again."
+            )
+        ),
+    )
+
+
+def feedback_thanks(t: Translator) -> str:
+    """The pop-up after 👍 or 👎."""
+    return t.gettext("Thank you for your feedback!")
+
+
+def error(t: Translator) -> Reply:
+    return _reply(
+        t,
+        "error",
+        escape(t.gettext("Something went wrong on our side. Please try again in a moment.")),
+    )
+
+
+def write_in_words(t: Translator) -> Reply:
+    """A message without any letters or digits (emoji, punctuation)."""
+    return _reply(
+        t,
+        "unsupported",
+        escape(
+            t.gettext(
+                "Please write your question in words, for example: How do I find a Kita place?"
+            )
+        ),
+    )
+
+
+def admin_text(t: Translator, text: str) -> Reply:
+    """A staff-only reply; `text` is plain text and gets escaped here."""
+    return _reply(t, "admin", escape(text))
+
+
+def reload_result(t: Translator, problems: list[str], topic_count: int) -> Reply:
+    """The answer to an admin's /reload: success, or the problems while the old version serves."""
+    if not problems:
+        message = t.ngettext(
+            "The knowledge base was reloaded: {n} topic.",
+            "The knowledge base was reloaded: {n} topics.",
+            topic_count,
+        )
+        return admin_text(t, message)
+    heading = t.gettext("The files have errors. The previous version keeps answering. Please fix:")
+    return admin_text(t, "\n".join([heading, *problems[:20]]))
