@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.conversation import Conversation
 from bot.i18n import Catalogs
-from bot.knowledge import LiveKnowledge
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.conversation import Conversation
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
@@ -39,6 +41,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def make_conversation(catalogs: Catalogs, store: Store):  # type: ignore[no-untyped-def]
     """Build a conversation on the real faq/ at a given moment."""
+
+    from bot.conversation import Conversation
+    from bot.knowledge import LiveKnowledge
 
     def make(now: datetime = MONDAY_MORNING, *, with_store: bool = True) -> Conversation:
         return Conversation(
