@@ -103,7 +103,7 @@ def test_weekdays_times_and_dates_follow_the_language(catalogs: Catalogs) -> Non
     assert catalogs["de"].weekday(3) == "Donnerstag"
     assert catalogs["en"].weekday(0) == "Monday"
     assert catalogs["de"].interval(time(9), time(12)) == "09:00–12:00 Uhr"
-    assert catalogs["uk"].date(date(2026, 11, 25)).replace("\xa0", " ") == "25 листопада 2026 р."
+    assert catalogs["uk"].date(date(2026, 11, 25)).replace("\u202f", " ") == "25 листопада 2026 р."
     assert catalogs["de"].date(date(2026, 11, 25)) == "25. November 2026"
 
 
