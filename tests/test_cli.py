@@ -1,0 +1,138 @@
+"""The command line as other tools and people use it: real subprocesses, exit codes, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE_TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake1"
+
+
+def kita_bot() -> list[str]:
+    script = Path(sys.executable).parent / "kita-bot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def run(args: list[str], tmp_path: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KITA_BOT_"))}
+    clean.update({"KITA_BOT_DATA_DIR": str(tmp_path / "data"), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"})
+    clean.update(env or {})
+    return subprocess.run(
+        [*kita_bot(), *args], input=stdin, capture_output=True, text=True, timeout=60, env=clean, cwd=tmp_path, check=False
+    )
+
+
+def test_ask_json_answers_the_contract(tmp_path: Path) -> None:
+    result = run(["ask", "--json", "Wie melde ich mein Kind für die Kita an?"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert set(record) == {"label", "score", "lang", "suggestions"}
+    assert record["label"] == "registration"
+    assert record["lang"] == "de"
+    assert 0 <= record["score"] <= 100
+    assert record["suggestions"] == []
+
+
+def test_ask_reads_one_question_per_line_from_stdin(tmp_path: Path) -> None:
+    questions = "Чи потрібне щеплення від кору?\nHallo\n\nWhat are the opening hours of the office?\n"
+    result = run(["ask", "--json"], tmp_path, stdin=questions)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["label"] for r in records] == ["measles", None, "office-hours"]
+    assert [r["lang"] for r in records] == ["uk", "de", "en"]
+
+
+def test_ask_without_json_prints_the_answer_text(tmp_path: Path) -> None:
+    result = run(["ask", "--lang", "en", "Masern Impfung Kita?"], tmp_path)
+    assert result.returncode == 0
+    assert "measles" in result.stdout.lower()
+    assert "<b>" not in result.stdout
+
+
+def test_piped_chat_answers_in_ukrainian_and_exits_at_end_of_input(tmp_path: Path) -> None:
+    result = run(["chat"], tmp_path, stdin="Як записати дитину в садочок?\n")
+    assert result.returncode == 0, result.stderr
+    assert "kitaportal.dresden.de" in result.stdout
+    assert "Зараз" in result.stdout  # the office status line, in Ukrainian
+    assert "<b>" not in result.stdout and "&amp;" not in result.stdout
+
+
+def test_chat_topic_numbers_and_commands(tmp_path: Path) -> None:
+    result = run(["chat", "--lang", "en"], tmp_path, stdin="5\n/hours\n/quit\nnot read\n")
+    assert result.returncode == 0
+    assert "Measles" in result.stdout or "measles" in result.stdout
+    assert "Monday" in result.stdout
+
+
+def test_no_token_starts_the_terminal_chat_and_says_how_to_connect(tmp_path: Path) -> None:
+    result = run([], tmp_path, stdin="Wann hat das Amt geöffnet?\n")
+    assert result.returncode == 0
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "Montag" in result.stdout
+
+
+def test_run_without_a_token_fails_clearly(tmp_path: Path) -> None:
+    result = run(["run"], tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+
+
+def test_a_malformed_token_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    secret = "not-a-token-but-a-secret-value"
+    result = run(["run"], tmp_path, env={"TELEGRAM_BOT_TOKEN": secret})
+    assert result.returncode == 2
+    assert secret not in result.stderr + result.stdout
+    assert "does not look like a bot token" in result.stderr
+
+
+def test_validate_passes_on_the_real_knowledge_base(tmp_path: Path) -> None:
+    result = run(["validate", str(ROOT / "faq")], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_validate_reports_file_line_and_column(tmp_path: Path) -> None:
+    faq = tmp_path / "faq"
+    shutil.copytree(ROOT / "faq", faq)
+    office = faq / "office.yaml"
+    office.write_text(office.read_text(encoding="utf-8") + "\nunbekannt: 01237\n", encoding="utf-8")
+    result = run(["validate", str(faq)], tmp_path)
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"{office}:")
+    path, line, column, message = first.split(":", 3)
+    assert line.isdigit() and column.isdigit()
+    assert message.strip()
+
+
+def test_show_prints_what_a_user_receives(tmp_path: Path) -> None:
+    result = run(["show", "measles", "--lang", "uk"], tmp_path)
+    assert result.returncode == 0
+    assert "кор" in result.stdout  # кір / кору
+    assert "Breitscheidstraße 78e" in result.stdout
+    unknown = run(["show", "weather"], tmp_path)
+    assert unknown.returncode == 2
+    assert "registration" in unknown.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["chat"], ["ask"], ["validate"], ["show"], ["eval"], ["stats"]])
+def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
+    result = run([*command, "--help"], tmp_path)
+    assert result.returncode == 0
+    assert "usage: kita-bot" in result.stdout
+
+
+def test_stats_show_what_was_asked_and_missed_in_a_chat(tmp_path: Path) -> None:
+    run(["chat"], tmp_path, stdin="Gibt es Schwimmkurse für Kleinkinder?\nWie melde ich mein Kind für die Kita an?\n")
+    result = run(["stats", "--lang", "en"], tmp_path)
+    assert result.returncode == 0
+    assert "Questions typed: 2" in result.stdout
+    assert "Schwimmkurse" in result.stdout
+    csv = run(["stats", "--csv"], tmp_path)
+    assert "label,registration,1" in csv.stdout
