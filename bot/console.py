@@ -7,6 +7,7 @@ reply get letters (type a). Works interactively and with piped standard input.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import shutil
 import string
@@ -29,6 +30,8 @@ from bot.events import (
 )
 from bot.i18n import resolve_language
 from bot.models import Lang
+
+log = logging.getLogger(__name__)
 
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
@@ -94,8 +97,12 @@ class Chat:
 
     def send(self, line: str) -> None:
         """Handle one typed line and print the replies."""
-        self.conversation.refresh_knowledge()
-        outcome = self.conversation.handle(self.event_for(line), self.who)
+        try:
+            self.conversation.refresh_knowledge()
+            outcome = self.conversation.handle(self.event_for(line), self.who)
+        except Exception:  # one failing question must not end the session
+            log.exception("could not handle a message")
+            outcome = self.conversation.failure(self.who)
         self.state.chosen_lang = outcome.chosen_lang
         if outcome.toast:
             self.print(f"✓ {outcome.toast}")

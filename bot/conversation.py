@@ -131,6 +131,10 @@ class Conversation:
                 return self._say(who, replies.slow_down(self._t(who)))
         raise TypeError(f"unknown event {event!r}")
 
+    def failure(self, who: Who) -> Outcome:
+        """What to say when handling an event failed on our side."""
+        return self._say(who, replies.error(self._t(who)))
+
     def show(self, label: str, lang: Lang) -> Reply:
         """Exactly what a user would receive for a topic or service intent (for `kita-bot show`)."""
         reply = self._label_reply(label, self._catalogs[lang], self.brain.kb)
