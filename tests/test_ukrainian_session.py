@@ -1,0 +1,72 @@
+"""After choosing Ukrainian, every interface line the bot says is Ukrainian: menus, hours, errors."""
+
+from __future__ import annotations
+
+import re
+
+from babel.messages.pofile import read_po
+
+from bot.conversation import Conversation
+from bot.events import ButtonEvent, CommandEvent, Event, FloodedEvent, TextEvent, UnsupportedEvent, Who
+from bot.i18n import po_path
+from tests.conftest import WEDNESDAY
+
+SESSION: list[Event] = [
+    CommandEvent("start"),
+    ButtonEvent("l:uk"),
+    CommandEvent("topics"),
+    CommandEvent("hours"),
+    CommandEvent("contact"),
+    CommandEvent("help"),
+    CommandEvent("privacy"),
+    CommandEvent("language"),
+    CommandEvent(None),
+    TextEvent("Wie melde ich mein Kind an?"),
+    TextEvent("Wie wird das Wetter morgen?"),
+    TextEvent("hallo"),
+    TextEvent("danke"),
+    TextEvent("???"),
+    UnsupportedEvent(),
+    FloodedEvent(),
+    ButtonEvent("t:measles"),
+    ButtonEvent("f:measles:1"),
+    ButtonEvent("x"),
+]
+
+
+def english_interface_phrases() -> list[str]:
+    """English message texts long enough that finding one in a reply means it was not translated."""
+    with po_path("en").open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    phrases = []
+    for message in catalog:
+        if not message.id:
+            continue
+        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in texts:
+            for fragment in re.split(r"\{\w+\}", text):
+                fragment = fragment.strip(" .:,;!?()")
+                if len(fragment) >= 12 and " " in fragment:
+                    phrases.append(fragment)
+    return phrases
+
+
+def test_every_line_is_ukrainian_after_choosing_ukrainian(make_conversation) -> None:  # type: ignore[no-untyped-def]
+    conversation: Conversation = make_conversation(WEDNESDAY)
+    chosen = None
+    texts: list[str] = []
+    for event in SESSION:
+        outcome = conversation.handle(event, Who(chosen_lang=chosen, client_lang="de-DE"))
+        chosen = outcome.chosen_lang
+        texts += [reply.text for reply in outcome.replies]
+        texts += [button.label for reply in outcome.replies for row in reply.buttons for button in row]
+        if outcome.toast:
+            texts.append(outcome.toast)
+        assert all(reply.lang == "uk" for reply in outcome.replies) or chosen is None
+    texts.append(conversation.failure(Who(chosen_lang="uk")).replies[0].text)
+    said = "\n".join(texts)
+    leaked = [phrase for phrase in english_interface_phrases() if phrase in said]
+    assert not leaked, f"English interface text in a Ukrainian session: {leaked}"
+    for german in ("Sprechzeiten", "geschlossen", "Kontakt", "Alle Themen", "Montag"):
+        assert german not in said
+    assert "Зараз зачинено. Найближчий прийом: завтра о 09:00" in said
