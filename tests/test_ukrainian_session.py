@@ -12,8 +12,6 @@ from bot.i18n import po_path
 from tests.conftest import WEDNESDAY
 
 SESSION: list[Event] = [
-    CommandEvent("start"),
-    ButtonEvent("l:uk"),
     CommandEvent("topics"),
     CommandEvent("hours"),
     CommandEvent("contact"),
@@ -53,16 +51,19 @@ def english_interface_phrases() -> list[str]:
 
 def test_every_line_is_ukrainian_after_choosing_ukrainian(make_conversation) -> None:  # type: ignore[no-untyped-def]
     conversation: Conversation = make_conversation(WEDNESDAY)
-    chosen = None
+    greeting = conversation.handle(CommandEvent("start"), Who(client_lang="de-DE"))
+    assert greeting.replies[0].lang == "de"
+    chosen = conversation.handle(ButtonEvent("l:uk"), Who(client_lang="de-DE")).chosen_lang
+    assert chosen == "uk"
     texts: list[str] = []
     for event in SESSION:
         outcome = conversation.handle(event, Who(chosen_lang=chosen, client_lang="de-DE"))
-        chosen = outcome.chosen_lang
+        assert outcome.chosen_lang == "uk"
+        assert all(reply.lang == "uk" for reply in outcome.replies)
         texts += [reply.text for reply in outcome.replies]
         texts += [button.label for reply in outcome.replies for row in reply.buttons for button in row]
         if outcome.toast:
             texts.append(outcome.toast)
-        assert all(reply.lang == "uk" for reply in outcome.replies) or chosen is None
     texts.append(conversation.failure(Who(chosen_lang="uk")).replies[0].text)
     said = "\n".join(texts)
     leaked = [phrase for phrase in english_interface_phrases() if phrase in said]
