@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+import datetime as dt
 from io import BytesIO
 from pathlib import Path
 
@@ -51,18 +51,18 @@ class Translator:
 
     def weekday(self, index: int) -> str:
         """Weekday name, 0 = Monday, capitalised for use at the start of a line."""
-        name = get_day_names("wide", locale=self.locale)[index]
+        name = str(get_day_names("wide", locale=self.locale)[index])
         return name[:1].upper() + name[1:]
 
-    def time(self, value: time | datetime) -> str:
+    def time(self, value: dt.time | dt.datetime) -> str:
         """A clock time the way this language writes it (09:00, 9:00 AM)."""
         return format_time(value, "short", locale=self.locale)
 
-    def interval(self, start: time, end: time) -> str:
+    def interval(self, start: dt.time, end: dt.time) -> str:
         """A time range, e.g. 09:00–12:00 Uhr."""
         return format_interval(start, end, "Hm", locale=self.locale)
 
-    def date(self, value: date) -> str:
+    def date(self, value: dt.date) -> str:
         """A date in long form, e.g. 25. November 2026 / 25 листопада 2026 р."""
         return format_date(value, "long", locale=self.locale)
 
@@ -132,7 +132,7 @@ def resolve_language(
     else the client's language code (unknown codes get English), else German."""
     if chosen is not None:
         return chosen
-    if detected_confident and detected in _FROM_MESSAGE:
+    if detected_confident and detected is not None and detected in _FROM_MESSAGE:
         return _FROM_MESSAGE[detected]
     if client_code:
         return language_from_code(client_code) or "en"
