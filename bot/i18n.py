@@ -3,9 +3,9 @@ single place that decides which language a reply is in."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-import datetime as dt
 from io import BytesIO
 from pathlib import Path
 
