@@ -49,10 +49,11 @@ class Translator:
         """The plural form for `n` (Ukrainian has three); `{n}` is filled in."""
         return self.translations.ngettext(singular, plural, n).format(n=n, **params)
 
-    def weekday(self, index: int) -> str:
-        """Weekday name, 0 = Monday, capitalised for use at the start of a line."""
+    def weekday(self, index: int, *, start_of_line: bool = True) -> str:
+        """Weekday name, 0 = Monday; capitalised at the start of a line, else as the language
+        writes it inside a sentence (Ukrainian: lower case)."""
         name = str(get_day_names("wide", locale=self.locale)[index])
-        return name[:1].upper() + name[1:]
+        return name[:1].upper() + name[1:] if start_of_line else name
 
     def time(self, value: dt.time | dt.datetime) -> str:
         """A clock time the way this language writes it (09:00, 9:00 AM)."""

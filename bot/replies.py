@@ -72,7 +72,7 @@ def _when(t: Translator, moment: datetime, today: date) -> str:
     if moment.date() == today + timedelta(days=1):
         return t.gettext("tomorrow at {time}", time=clock)
     if moment.date() < today + timedelta(days=7):
-        return t.gettext("{weekday} at {time}", weekday=t.weekday(moment.weekday()), time=clock)
+        return t.gettext("{weekday} at {time}", weekday=t.weekday(moment.weekday(), start_of_line=False), time=clock)
     return t.gettext("on {date} at {time}", date=t.date(moment.date()), time=clock)
 
 
@@ -183,7 +183,7 @@ def answer(
     if topic.links:
         parts.append("\n".join(f"🔗 {link(item.url, item.title[t.lang])}" for item in topic.links))
     parts.append(where_to_go(t, kb.office, status, now))
-    checked = t.gettext("Checked on {date}.", date=t.date(topic.reviewed))
+    checked = t.gettext("Checked on {date}", date=t.date(topic.reviewed))
     parts.append(f"<i>{escape(checked)}</i>")
     related = [kb.topic(topic_id) for topic_id in topic.related]
     buttons: list[tuple[Button, ...]] = [
