@@ -161,6 +161,8 @@ class FakeBotApi:
         self.poll_cap = poll_cap
         """Longest a getUpdates waits, whatever timeout the bot asks for (keeps tests fast)."""
         self._state = _State()
+        self.on_call: Callable[[Call], None] | None = None
+        """Called (in a server thread) after each recorded call; the benchmark's driver."""
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -225,11 +227,11 @@ class FakeBotApi:
     def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Block until `condition()` holds (checked after every call), at most `timeout` s."""
         deadline = time.monotonic() + timeout
-        with self._state.lock:
-            while not condition():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
+        while not condition():  # evaluated outside the lock: it may itself talk to the bot
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with self._state.lock:
                 self._state.lock.wait(min(left, 0.05))
         return True
 
@@ -459,9 +461,12 @@ class FakeBotApi:
         return None
 
     def _record(self, method: str, params: JSONDict, status: int) -> None:
+        call = Call(method, params, status, time.monotonic())
         with self._state.lock:
-            self._state.calls.append(Call(method, params, status, time.monotonic()))
+            self._state.calls.append(call)
             self._state.lock.notify_all()
+        if self.on_call is not None:
+            self.on_call(call)
 
     def _dispatch(self, method: str, params: JSONDict) -> tuple[int, JSONDict | str] | None:
         failure = self._take_failure(method, params)

@@ -383,6 +383,21 @@ async def test_502s_and_a_dropped_connection_on_get_updates_lose_no_update(
     assert any("unreachable while polling" in r.getMessage() for r in caplog.records)
 
 
+async def test_a_second_instance_is_reported_without_secrets(
+    api: FakeBotApi, bot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.fail(
+        "getUpdates",
+        409,
+        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+    )
+    assert await api.until(lambda: edge_of(bot).counters.conflicts == 1)
+    [line] = [r.getMessage() for r in caplog.records if "409 Conflict" in r.getMessage()]
+    assert "another bot instance" in line and TEST_TOKEN not in line
+    api.send_text(OLENA, "Kita")
+    await replies_to(api, OLENA.id, 1)
+
+
 async def test_a_user_who_blocked_the_bot_is_not_retried_and_forgotten(
     api: FakeBotApi, core: StubCore, bot: Any
 ) -> None:
