@@ -250,9 +250,11 @@ def objective(outcomes: Iterable[Outcome]) -> float:
 def weight_grid() -> list[Weights]:
     """The weights tried when tuning (a small grid: few knobs, little room to overfit)."""
     return [
-        Weights(phrasing=p, phrasing_share=ps, unknown=u, strength=st, coverage_power=cp)
-        for p, ps, u, st, cp in itertools.product(
-            (0.4, 0.55, 0.7), (0.3, 0.45), (0.3, 0.5, 0.8), (0.8, 1.2, 1.8), (0.5, 0.7, 1.0)
+        Weights(
+            phrasing=p, answer=a, fuzzy=f, unknown=u, strength=st, coverage_power=cp, out_of_scope=o
+        )
+        for p, a, f, u, st, cp, o in itertools.product(
+            (0.3, 0.5), (0.0, 0.2), (0.0, 0.25), (0.3, 0.7), (0.8, 1.4), (0.5, 0.8), (1.0, 1.5)
         )
     ]
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Final
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot import text as tx
@@ -59,7 +59,7 @@ class Match:
 class Thresholds:
     """The only place the bands are decided."""
 
-    answer: float = 55.0
+    answer: float = 0.2
     """Answer directly from this score on ..."""
     margin: float = 12.0
     """... when the runner-up (out-of-scope included) is at least this far behind."""
@@ -79,8 +79,16 @@ class Weights:
     phrasing: float = 0.55
     """A word found only in a label's phrasings (plus `phrasing_share` times its share of them)."""
     phrasing_share: float = 0.45
+    answer: float = 0.2
+    """A word found only in a topic's answer text (weak: answers say much besides the topic)."""
+    out_of_scope: float = 1.5
+    """Out-of-scope evidence counts this much more: "school" next to "register" means no answer."""
+    fuzzy: float = 0.2
+    """Share of the score from rapidfuzz token_set_ratio against the label's best phrasing."""
     unknown: float = 0.6
-    """How much a word nobody's vocabulary knows dilutes the evidence (an idf-like weight)."""
+    """How much a word nobody's vocabulary knows dilutes the evidence (an idf-like weight) ..."""
+    unknown_power: float = 0.7
+    """... growing less than linearly: long messages tell a story around the question."""
     corrected: float = 0.8
     """A word found only after a typo correction or a compound split counts this much."""
     strength: float = 1.2
@@ -93,6 +101,8 @@ WEIGHTS: Final = Weights()
 
 SMALLTALK_GREETING_THANKS: Final = (GREETING, THANKS)
 _MAX_RANKING: Final = 5
+_CACHE_SIZE: Final = 50_000
+_FUZZY_CANDIDATES: Final = 4
 _MIN_COMPOUND_PART: Final = 4
 _LINKING: Final = ("", "s", "n", "en", "e", "es")
 
@@ -102,21 +112,36 @@ _LINKING: Final = ("", "s", "n", "en", "e", "es")
 
 @lru_cache(maxsize=16384)
 def word_keys(word: str, lang: str) -> frozenset[str]:
-    """Every form under which `word` (umlauts unfolded, in language `lang`) is indexed."""
+    """Every form under which `word` (umlauts unfolded, in language `lang`) is indexed.
+
+    Only the message's own language stems a word: a Russian stem of a Ukrainian word (or an
+    English stem of a German one) finds false friends.
+    """
     if tx.word_script(word) == "cyrillic":
         flat = word.replace("'", "")
-        keys = {flat, tx.loose_cyrillic(flat)}
         stem = tx.stem(flat, "ru" if lang == "ru" else "uk")
-        keys.update((stem, tx.loose_cyrillic(stem)))
-        if lang != "ru":
-            keys.add(tx.stem(flat, "ru"))
+        keys = {flat, tx.loose_cyrillic(flat), stem, tx.loose_cyrillic(stem)}
         latin = _lookalike_latin(flat)
         if latin:
             keys.add(latin)
         return frozenset(k for k in keys if k)
     folded = tx.fold_umlauts(word).replace("'", "")
-    keys = {folded, tx.loose_latin(folded), tx.stem(word, "de"), tx.stem(folded, "en")}
+    # Latin words in Ukrainian or Russian messages are German loanwords (Kita, Anmeldung, Amt).
+    stem = tx.stem(folded, "en") if lang == "en" else tx.stem(word.replace("'", ""), "de")
+    keys = {folded, tx.loose_latin(folded), stem}
     return frozenset(k for k in keys if k)
+
+
+def primary_key(word: str, lang: str) -> str:
+    """One form per word for whole-phrase comparison: the stem in the message's language."""
+    if tx.word_script(word) == "cyrillic":
+        flat = word.replace("'", "")
+        twin = _lookalike_latin(flat)
+        if twin:
+            return twin
+        return tx.loose_cyrillic(tx.stem(flat, "ru" if lang == "ru" else "uk"))
+    folded = tx.fold_umlauts(word).replace("'", "")
+    return tx.stem(folded, "en") if lang == "en" else tx.stem(word.replace("'", ""), "de")
 
 
 _CYR_LOOKALIKE = str.maketrans(dict(zip("авсенікмортху", "abcehikmoptxy", strict=True)))
@@ -133,6 +158,9 @@ def _lookalike_latin(word: str) -> str | None:
 
 @dataclass
 class _LabelVocab:
+    answer: set[str] = field(default_factory=set)
+    phrases: list[str] = field(default_factory=list)
+    """Each phrasing as its words' primary keys, for rapidfuzz."""
     keywords: set[str] = field(default_factory=set)
     phrasing_counts: Counter[str] = field(default_factory=Counter)
     phrasings: int = 0
@@ -166,6 +194,7 @@ class Matcher:
     def __init__(
         self,
         label_hits: Mapping[str, Mapping[str, float]],
+        phrases: Mapping[str, tuple[str, ...]],
         smalltalk: Mapping[str, tuple[frozenset[str], frozenset[tuple[str, ...]]]],
         labels: tuple[str, ...],
         answerable: frozenset[str],
@@ -173,6 +202,7 @@ class Matcher:
         weights: Weights = WEIGHTS,
     ) -> None:
         self._key_hits = label_hits
+        self._phrases = phrases
         self._smalltalk_keys = {intent: keys for intent, (keys, _) in smalltalk.items()}
         self._smalltalk_phrases = {intent: phrases for intent, (_, phrases) in smalltalk.items()}
         self._phrase_starts = {
@@ -186,7 +216,10 @@ class Matcher:
         for key in label_hits:
             if len(key) >= 4:
                 self._vocab_by_initial[key[0]].append(key)
+        # Per-word results: people reuse the same few hundred words, so most look-ups are hits.
+        # Bounded: once full, new words are simply computed every time.
         self._word_cache: dict[tuple[str, str], _Hit | None] = {}
+        self._filler_cache: dict[tuple[tuple[str, ...], str], bool] = {}
         n = max(len(labels), 2)
         self._idf_norm = math.log((n + 1) / 1.5)
         self._n_labels = n
@@ -204,24 +237,34 @@ class Matcher:
         vocabularies: dict[str, _LabelVocab] = {}
         for topic in kb.topics:
             titles = [(lang, title) for lang, title in topic.title.items()]
-            vocabularies[topic.id] = _index_vocab(
+            indexed = _index_vocab(
                 topic.vocabulary, extra_keywords=titles, extra_phrasings=[("de", topic.question_de)]
             )
+            if weights.answer > 0:
+                for lang, answer in topic.answer.items():
+                    indexed.answer.update(_answer_keys(answer, lang))
+            vocabularies[topic.id] = indexed
         for intent in SERVICE_INTENTS:
             vocab = kb.office.intents.get(intent)
             if vocab is not None:
                 vocabularies[intent] = _index_vocab(vocab)
         out_of_scope = kb.smalltalk.get(OUT_OF_SCOPE)
         if out_of_scope is not None:
-            vocabularies[OUT_OF_SCOPE] = _index_vocab(out_of_scope)
+            vocabularies[OUT_OF_SCOPE] = _out_of_scope_vocab(out_of_scope, vocabularies.values())
         smalltalk = {
             intent: _smalltalk_vocab(kb.smalltalk[intent])
             for intent in SMALLTALK_GREETING_THANKS
             if intent in kb.smalltalk
         }
         answerable = frozenset(label for label in vocabularies if label != OUT_OF_SCOPE)
+        phrases = {
+            label: tuple(dict.fromkeys(p for p in vocab.phrases if p))
+            for label, vocab in vocabularies.items()
+            if label in answerable
+        }
         return cls(
             _key_hits(vocabularies, weights),
+            phrases,
             smalltalk,
             tuple(vocabularies),
             answerable,
@@ -244,7 +287,7 @@ class Matcher:
         if not content:
             smalltalk = self._smalltalk(units, reading, phrase_intents)
             return Analysis(reading.lang, reading.confident, (), smalltalk, self._answerable)
-        scores = self._scores(content, reading.lang)
+        scores = self._scores(content, reading)
         ranking = tuple(sorted(scores.items(), key=lambda item: (-item[1], item[0])))
         return Analysis(reading.lang, reading.confident, ranking, None, self._answerable)
 
@@ -276,11 +319,17 @@ class Matcher:
 
     def _is_filler(self, unit: tuple[str, ...], lang: str) -> bool:
         """Stop words, numbers, greetings and thanks say nothing about the topic."""
-        word = unit[0]
-        if word.isdigit() or any(tx.is_stop_word(w) for w in unit):
-            return True
-        keys = word_keys(word, lang)
-        return any(keys & vocab for vocab in self._smalltalk_keys.values())
+        cached = self._filler_cache.get((unit, lang))
+        if cached is None:
+            word = unit[0]
+            cached = (
+                word.isdigit()
+                or any(tx.is_stop_word(w) for w in unit)
+                or any(word_keys(word, lang) & vocab for vocab in self._smalltalk_keys.values())
+            )
+            if len(self._filler_cache) < _CACHE_SIZE:
+                self._filler_cache[(unit, lang)] = cached
+        return cached
 
     def _smalltalk(
         self, units: Iterable[tuple[str, ...]], reading: tx.Reading, phrase_intents: list[str]
@@ -304,7 +353,7 @@ class Matcher:
         hit = self._lookup(word, lang)
         if hit is None:
             hit = self._corrected(word, lang)
-        if len(self._word_cache) < 50_000:
+        if len(self._word_cache) < _CACHE_SIZE:
             self._word_cache[(word, lang)] = hit
         return hit
 
@@ -336,35 +385,55 @@ class Matcher:
 
     def _compound(self, word: str, lang: str, factor: float) -> _Hit | None:
         """Kitabeitrag -> kita + beitrag: the labels both parts point to, weaker."""
+        known = self._key_hits
         for cut in range(len(word) - _MIN_COMPOUND_PART, _MIN_COMPOUND_PART - 1, -1):
             head, tail = word[:cut], word[cut:]
-            tail_hit = self._lookup(tail, lang, factor)
-            if tail_hit is None:
+            if tail not in known:
                 continue
             for link in _LINKING:
-                if link and not head.endswith(link):
-                    continue
-                stem = head[: len(head) - len(link)] if link else head
-                if len(stem) < 3:
-                    continue
-                head_hit = self._lookup(stem, lang, factor)
-                if head_hit is not None:
-                    return self._with_idf(_merge(head_hit, tail_hit).labels)
+                if head.endswith(link) and len(head) - len(link) >= 3:
+                    stem = head[: len(head) - len(link)] if link else head
+                    if stem in known:
+                        labels = _merge_labels(known[stem], known[tail], factor)
+                        return self._with_idf(labels)
         return None
 
-    def _scores(self, units: Iterable[tuple[str, ...]], lang: str) -> dict[str, float]:
+    def _scores(self, units: list[tuple[str, ...]], reading: tx.Reading) -> dict[str, float]:
+        """Lexical evidence per label, blended with rapidfuzz over the best labels' phrasings."""
         w = self.weights
+        lang = reading.lang
         evidence: dict[str, float] = dict.fromkeys(self._labels, 0.0)
         total = 0.0
+        unknown = 0
         for unit in units:
             hit = self._unit_hit(unit, lang)
             if hit is None:
-                total += w.unknown
+                unknown += 1
                 continue
             total += hit.idf
             for label, value in hit.labels.items():
                 evidence[label] += hit.idf * value
-        return {label: score(e, total, w) for label, e in evidence.items()}
+        total += w.unknown * unknown**w.unknown_power
+        if OUT_OF_SCOPE in evidence:
+            evidence[OUT_OF_SCOPE] *= w.out_of_scope
+        lexical = {label: score(e, total, w) for label, e in evidence.items()}
+        if w.fuzzy <= 0:
+            return lexical
+        query = " ".join(primary_key(unit[0], lang) for unit in units)
+        leaders = sorted(
+            (label for label in self._phrases if lexical[label] > 0),
+            key=lambda label: -lexical[label],
+        )[:_FUZZY_CANDIDATES]
+        for label in leaders:
+            best = process.extractOne(
+                query, self._phrases[label], scorer=fuzz.token_set_ratio, processor=None
+            )
+            similarity = best[1] if best else 0.0
+            lexical[label] = (1 - w.fuzzy) * lexical[label] + w.fuzzy * similarity
+        for label in self._phrases:
+            if label not in leaders:
+                lexical[label] *= 1 - w.fuzzy
+        return lexical
 
     def _unit_hit(self, unit: tuple[str, ...], lang: str) -> _Hit | None:
         hits = [h for h in (self._word_hit(word, lang) for word in unit) if h is not None]
@@ -424,6 +493,15 @@ def score(evidence: float, total: float, w: Weights = WEIGHTS) -> float:
     return round(100.0 * float(coverage) * strength, 3)
 
 
+def _merge_labels(
+    a: Mapping[str, float], b: Mapping[str, float], factor: float
+) -> dict[str, float]:
+    labels = {label: value * factor for label, value in a.items()}
+    for label, value in b.items():
+        labels[label] = max(labels.get(label, 0.0), value * factor)
+    return labels
+
+
 def _merge(a: _Hit, b: _Hit) -> _Hit:
     labels = dict(a.labels)
     for label, value in b.labels.items():
@@ -449,9 +527,37 @@ def _index_vocab(
     for lang, phrasing in (*phrasings, *multi_word, *extra_phrasings):
         out.phrasings += 1
         seen: set[str] = set()
-        for word in _content_words(phrasing, lang):
+        words = _content_words(phrasing, lang)
+        for word in words:
             seen.update(word_keys(word, lang))
+        out.phrases.append(" ".join(primary_key(word, lang) for word in words))
         out.phrasing_counts.update(seen)
+    return out
+
+
+def _answer_keys(answer: str, lang: str) -> set[str]:
+    """The words of an answer text (all of it, not only the first characters a message gets)."""
+    keys: set[str] = set()
+    for start in range(0, len(answer), tx.MAX_INPUT_CHARS // 2):
+        for word in _content_words(answer[start : start + tx.MAX_INPUT_CHARS // 2], lang):
+            keys.update(word_keys(word, lang))
+    return keys
+
+
+def _out_of_scope_vocab(vocab: Vocabulary, answerable: Iterable[_LabelVocab]) -> _LabelVocab:
+    """Out-of-scope phrasings count only with words no topic uses.
+
+    "When is the immigration office open?" must not pull "when is the office open?" away from
+    office-hours: only "immigration" speaks against answering.
+    """
+    out = _index_vocab(vocab)
+    used: set[str] = set()
+    for other in answerable:
+        used.update(other.keywords)
+        used.update(other.phrasing_counts)
+    out.phrasing_counts = Counter(
+        {key: count for key, count in out.phrasing_counts.items() if key not in used}
+    )
     return out
 
 
@@ -459,6 +565,8 @@ def _key_hits(vocabularies: Mapping[str, _LabelVocab], w: Weights) -> dict[str, 
     """For every key, how much it counts for each label (keywords beat phrasings)."""
     hits: dict[str, dict[str, float]] = defaultdict(dict)
     for label, vocab in vocabularies.items():
+        for key in vocab.answer:
+            hits[key][label] = w.answer
         for key, count in vocab.phrasing_counts.items():
             share = min(1.0, 4.0 * count / max(vocab.phrasings, 1))
             hits[key][label] = w.phrasing + w.phrasing_share * share

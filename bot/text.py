@@ -32,6 +32,22 @@ def _wordset(words: str) -> frozenset[str]:
 # --- normalising --------------------------------------------------------------------------------
 
 _PRE_NFKC = str.maketrans({c: APOSTROPHE for c in _APOSTROPHES})
+
+# Format characters (Cf: zero-width, soft hyphen, bidi controls) live in these blocks only; CJK,
+# Hangul and private use (U+3000-U+FDFF, planes 2-13 and 15-16) have none.
+_CF_BLOCKS: Final = ((0x0000, 0x3000), (0xFE00, 0x20000), (0xE0000, 0xE0100))
+_FORMAT_CHARS = re.compile(
+    "["
+    + "".join(
+        re.escape(chr(code))
+        for start, end in _CF_BLOCKS
+        for code in range(start, end)
+        if unicodedata.category(chr(code)) == "Cf"
+    )
+    + "]+"
+)
+_LATIN_LETTER = re.compile(r"[a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
+_CYRILLIC_LETTER = re.compile(r"[\u0400-\u052f]")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -78,21 +94,22 @@ def _fold_mixed_word(word: str) -> str:
 def _unify(text: str) -> str:
     """NFKC, casefold, no invisible characters, one apostrophe, single spaces (umlauts kept)."""
     # Invisible characters go first: removing one later could let its neighbours compose.
-    text = "".join(ch for ch in text[:MAX_INPUT_CHARS] if unicodedata.category(ch) != "Cf")
-    text = text.translate(_PRE_NFKC)
+    text = text[:MAX_INPUT_CHARS]
+    if text.isascii():
+        return _SPACES.sub(" ", text.lower().translate(_PRE_NFKC)).strip()
+    text = _FORMAT_CHARS.sub("", text).translate(_PRE_NFKC)
     for _ in range(3):  # casefolding can un-normalise a few characters; settle on a fixed point
         folded = unicodedata.normalize("NFKC", text).casefold()
         folded = unicodedata.normalize("NFC", folded)
         if folded == text:
             break
         text = folded
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    text = text.translate(_PRE_NFKC)
+    text = _FORMAT_CHARS.sub("", text).translate(_PRE_NFKC)
     return _SPACES.sub(" ", text).strip()
 
 
 def _fold_words(text: str) -> str:
-    if text.isascii():
+    if text.isascii() or not _LATIN_LETTER.search(text) or not _CYRILLIC_LETTER.search(text):
         return text
     return _WORD.sub(lambda m: _fold_mixed_word(m.group()), text)
 
@@ -125,6 +142,7 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(normalize(text)))
 
 
+@lru_cache(maxsize=65536)
 def word_script(word: str) -> Script:
     """The script most letters of `word` are written in."""
     latin = cyrillic = 0
@@ -205,6 +223,7 @@ _STOP_LATIN: Final = STOP_WORDS["de"] | STOP_WORDS["en"]
 _STOP_CYRILLIC: Final = STOP_WORDS["uk"] | STOP_WORDS["ru"]
 
 
+@lru_cache(maxsize=65536)
 def is_stop_word(word: str) -> bool:
     """True for a function word of any of our languages in the word's own script."""
     if word_script(word) == "cyrillic":
@@ -280,7 +299,6 @@ def _roman_uk_evidence(word: str) -> float:
 
 # --- language -----------------------------------------------------------------------------------
 
-_UK_LETTERS: Final = frozenset("іїєґ'")
 _RU_LETTERS: Final = frozenset("ыэъё")
 _UK_ONLY_WORDS: Final = _wordset(
     "як що чи де та це ми ви мені мене дякую привіт будь ласка потрібно потрібна можна треба "
@@ -306,7 +324,7 @@ class Reading:
     """One message as the matcher reads it."""
 
     text: str
-    """Normalised (see `normalize`)."""
+    """Normalised as by `normalize` (the cut may fall a word earlier or later)."""
     words: tuple[str, ...]
     """Words before the umlaut folding, for stemming; romanised Ukrainian already in Cyrillic."""
     latin_words: tuple[str, ...]
@@ -326,14 +344,9 @@ def read(text: str) -> Reading:
     """Normalise, split into words, detect the language; romanised Ukrainian becomes Cyrillic."""
     prepared = _prepared(text)
     words = tuple(_WORD.findall(prepared))
-    normalized = _fold_words(_cut(_SPACES.sub(" ", prepared.translate(_UMLAUTS)).strip()))
-    cyr = lat = 0
-    for ch in prepared:
-        kind = script(ch)
-        if kind == "cyrillic":
-            cyr += 1
-        elif kind == "latin":
-            lat += 1
+    normalized = _cut(prepared.translate(_UMLAUTS))
+    cyr = len(_CYRILLIC_LETTER.findall(prepared))
+    lat = len(_LATIN_LETTER.findall(prepared))
     if not cyr and not lat:
         return Reading(normalized, words, (), "de", False, False)
     if cyr >= lat:
@@ -347,11 +360,9 @@ def read(text: str) -> Reading:
 
 
 def _cyrillic_language(words: Iterable[str], text: str) -> tuple[str, bool]:
-    uk = sum(ch in _UK_LETTERS for ch in text if ch != "'") + sum(
-        w in _UK_ONLY_WORDS for w in words
-    )
+    uk = sum(text.count(ch) for ch in "іїєґ") + sum(w in _UK_ONLY_WORDS for w in words)
     uk += sum(1 for w in words if "'" in w and word_script(w) == "cyrillic")
-    ru = sum(ch in _RU_LETTERS for ch in text) + sum(w in _RU_ONLY_WORDS for w in words)
+    ru = sum(text.count(ch) for ch in _RU_LETTERS) + sum(w in _RU_ONLY_WORDS for w in words)
     if ru > uk:
         return "ru", ru >= 2 or not uk
     return "uk", uk > 0 or len(text) >= 12
@@ -364,7 +375,7 @@ def _latin_language(words: tuple[str, ...], text: str) -> tuple[str, bool, bool]
         de += w in _DE_WORDS
         en += w in _EN_WORDS
         uk += _roman_uk_evidence(w)
-    de += 2 * sum(ch in _GERMAN_MARKS for ch in text)
+    de += 2 * sum(text.count(ch) for ch in _GERMAN_MARKS)
     if uk > max(de, en) or (uk >= 1 and uk >= max(de, en) and len(words) <= 3):
         return "uk", uk >= 1.5 or uk > de + en, True
     if de >= en:
