@@ -262,8 +262,8 @@ def weight_grid() -> list[Weights]:
 def threshold_grid() -> list[Thresholds]:
     """The answer thresholds and margins tried when tuning."""
     return [
-        Thresholds(answer=a, margin=m, suggest=min(a, THRESHOLDS.suggest))
-        for a, m in itertools.product(range(30, 75, 5), (0, 4, 8, 12, 16, 20))
+        Thresholds(answer=a, margin=m, veto=v, suggest=min(a, THRESHOLDS.suggest))
+        for a, m, v in itertools.product(range(30, 75, 5), (0, 5, 10, 15), (20, 30, 40, 101))
     ]
 
 

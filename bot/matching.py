@@ -65,6 +65,8 @@ class Thresholds:
     """... when the runner-up (out-of-scope included) is at least this far behind."""
     suggest: float = 30.0
     """Offer "did you mean" from this score on."""
+    veto: float = 101.0
+    """Never answer when out-of-scope scores this much (school, BAMF, Kindergeld next to a topic)."""
     suggest_floor: float = 22.0
     """Further suggestions need at least this score."""
     max_suggestions: int = 3
@@ -289,7 +291,9 @@ class Matcher:
             return Analysis(reading.lang, reading.confident, (), smalltalk, self._answerable)
         scores = self._scores(content, reading)
         ranking = tuple(sorted(scores.items(), key=lambda item: (-item[1], item[0])))
-        return Analysis(reading.lang, reading.confident, ranking, None, self._answerable)
+        # "thanks for the help": small talk unless the rest is a question we can answer.
+        smalltalk = self._smalltalk(units, reading, phrase_intents) if len(content) <= 2 else None
+        return Analysis(reading.lang, reading.confident, ranking, smalltalk, self._answerable)
 
     def _without_phrases(
         self, units: list[tuple[str, ...]]
@@ -472,9 +476,12 @@ def decide(found: Analysis, t: Thresholds = THRESHOLDS) -> Match:
     runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
     top = tuple((label, round(s, 1)) for label, s in ranking[:_MAX_RANKING])
     base = Match(None, best, found.lang, found.lang_confident, Band.NONE, ranking=top)
+    if found.smalltalk and (best < t.suggest or best_label == OUT_OF_SCOPE):
+        return replace(base, band=Band.SMALLTALK, smalltalk=found.smalltalk)
     if best_label == OUT_OF_SCOPE:
         return replace(base, smalltalk=OUT_OF_SCOPE if best >= t.suggest else None)
-    if best >= t.answer and best - runner_up >= t.margin:
+    out_of_scope = dict(ranking).get(OUT_OF_SCOPE, 0.0)
+    if best >= t.answer and best - runner_up >= t.margin and out_of_scope < t.veto:
         return replace(base, label=best_label, band=Band.ANSWER)
     if best >= t.suggest:
         options = tuple(
