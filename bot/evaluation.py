@@ -254,16 +254,16 @@ def weight_grid() -> list[Weights]:
             phrasing=p, answer=a, fuzzy=f, unknown=u, strength=st, coverage_power=cp, out_of_scope=o
         )
         for p, a, f, u, st, cp, o in itertools.product(
-            (0.3, 0.5), (0.0, 0.2), (0.0, 0.25), (0.3, 0.7), (0.8, 1.4), (0.5, 0.8), (1.0, 1.5)
+            (0.15, 0.3), (0.0, 0.15), (0.0, 0.2), (0.1, 0.3), (0.5, 0.8), (0.3, 0.5), (1.5, 2.0)
         )
     ]
 
 
 def threshold_grid() -> list[Thresholds]:
-    """The answer thresholds and margins tried when tuning."""
+    """The answer thresholds, margins and out-of-scope vetoes tried when tuning."""
     return [
         Thresholds(answer=a, margin=m, veto=v, suggest=min(a, THRESHOLDS.suggest))
-        for a, m, v in itertools.product(range(30, 75, 5), (0, 5, 10, 15), (20, 30, 40, 101))
+        for a, m, v in itertools.product(range(20, 65, 5), (0, 5, 10), (10, 20, 30, 101))
     ]
 
 

@@ -59,13 +59,13 @@ class Match:
 class Thresholds:
     """The only place the bands are decided."""
 
-    answer: float = 0.2
+    answer: float = 30.0
     """Answer directly from this score on ..."""
-    margin: float = 12.0
+    margin: float = 5.0
     """... when the runner-up (out-of-scope included) is at least this far behind."""
     suggest: float = 30.0
     """Offer "did you mean" from this score on."""
-    veto: float = 101.0
+    veto: float = 20.0
     """Never answer when out-of-scope scores this much (school, BAMF, Kindergeld next to a topic)."""
     suggest_floor: float = 22.0
     """Further suggestions need at least this score."""
@@ -78,24 +78,24 @@ class Weights:
 
     keyword: float = 1.0
     """A word found among a label's keywords or titles."""
-    phrasing: float = 0.55
+    phrasing: float = 0.3
     """A word found only in a label's phrasings (plus `phrasing_share` times its share of them)."""
     phrasing_share: float = 0.45
-    answer: float = 0.2
+    answer: float = 0.0
     """A word found only in a topic's answer text (weak: answers say much besides the topic)."""
     out_of_scope: float = 1.5
     """Out-of-scope evidence counts this much more: "school" next to "register" means no answer."""
-    fuzzy: float = 0.2
+    fuzzy: float = 0.0
     """Share of the score from rapidfuzz token_set_ratio against the label's best phrasing."""
-    unknown: float = 0.6
+    unknown: float = 0.3
     """How much a word nobody's vocabulary knows dilutes the evidence (an idf-like weight) ..."""
     unknown_power: float = 0.7
     """... growing less than linearly: long messages tell a story around the question."""
     corrected: float = 0.8
     """A word found only after a typo correction or a compound split counts this much."""
-    strength: float = 1.2
+    strength: float = 0.8
     """Evidence (sum of idf-weighted hits) at which the absolute part of the score is 63 %."""
-    coverage_power: float = 0.7
+    coverage_power: float = 0.5
 
 
 THRESHOLDS: Final = Thresholds()
@@ -104,7 +104,11 @@ WEIGHTS: Final = Weights()
 SMALLTALK_GREETING_THANKS: Final = (GREETING, THANKS)
 _MAX_RANKING: Final = 5
 _CACHE_SIZE: Final = 50_000
-_FUZZY_CANDIDATES: Final = 4
+_FUZZY_CANDIDATES: Final = 3
+_SEPARABLE: Final = frozenset(
+    ("an", "ab", "auf", "aus", "ein", "mit", "vor", "zu", "nach", "um", "weg", "zurueck", "vorbei")
+)
+"""German separable verb prefixes, found at the end of a clause: "melde ich mein Kind an"."""
 _MIN_COMPOUND_PART: Final = 4
 _LINKING: Final = ("", "s", "n", "en", "e", "es")
 
@@ -126,12 +130,20 @@ def word_keys(word: str, lang: str) -> frozenset[str]:
         latin = _lookalike_latin(flat)
         if latin:
             keys.add(latin)
+        _add_synonym(keys, flat, stem)
         return frozenset(k for k in keys if k)
     folded = tx.fold_umlauts(word).replace("'", "")
     # Latin words in Ukrainian or Russian messages are German loanwords (Kita, Anmeldung, Amt).
     stem = tx.stem(folded, "en") if lang == "en" else tx.stem(word.replace("'", ""), "de")
     keys = {folded, tx.loose_latin(folded), stem}
+    _add_synonym(keys, folded, stem)
     return frozenset(k for k in keys if k)
+
+
+def _add_synonym(keys: set[str], word: str, stem: str) -> None:
+    group = tx.synonym_key(word) or tx.synonym_key(stem)
+    if group:
+        keys.add(group)
 
 
 def primary_key(word: str, lang: str) -> str:
@@ -252,7 +264,7 @@ class Matcher:
                 vocabularies[intent] = _index_vocab(vocab)
         out_of_scope = kb.smalltalk.get(OUT_OF_SCOPE)
         if out_of_scope is not None:
-            vocabularies[OUT_OF_SCOPE] = _out_of_scope_vocab(out_of_scope, vocabularies.values())
+            vocabularies[OUT_OF_SCOPE] = _out_of_scope_vocab(out_of_scope)
         smalltalk = {
             intent: _smalltalk_vocab(kb.smalltalk[intent])
             for intent in SMALLTALK_GREETING_THANKS
@@ -315,11 +327,19 @@ class Matcher:
 
     @staticmethod
     def _units(reading: tx.Reading) -> list[tuple[str, ...]]:
-        """Each word with its alternatives: romanised Ukrainian keeps its Latin spelling too."""
+        """Each word with its alternatives: romanised Ukrainian keeps its Latin spelling too,
+        and a German verb its separated prefix ("melde ich mein Kind an" -> anmelde)."""
         if reading.romanized:
             pairs = zip(reading.words, reading.latin_words, strict=True)
             return list(dict.fromkeys(pairs))
-        return [(w,) for w in dict.fromkeys(reading.words)]
+        words = reading.words
+        if reading.lang != "de" or not _SEPARABLE.intersection(words):
+            return [(w,) for w in dict.fromkeys(words)]
+        units: list[tuple[str, ...]] = []
+        for i, word in enumerate(words):
+            later = [p for p in words[i + 1 :] if p in _SEPARABLE and p != word]
+            units.append((word, *(p + word for p in dict.fromkeys(later))))
+        return list(dict.fromkeys(units))
 
     def _is_filler(self, unit: tuple[str, ...], lang: str) -> bool:
         """Stop words, numbers, greetings and thanks say nothing about the topic."""
@@ -440,7 +460,10 @@ class Matcher:
         return lexical
 
     def _unit_hit(self, unit: tuple[str, ...], lang: str) -> _Hit | None:
-        hits = [h for h in (self._word_hit(word, lang) for word in unit) if h is not None]
+        # Only the word as typed gets a typo correction; its alternatives must be known as such.
+        found = [self._word_hit(unit[0], lang)]
+        found += [self._lookup(word, lang) for word in unit[1:]]
+        hits = [h for h in found if h is not None]
         if len(hits) <= 1:
             return hits[0] if hits else None
         merged = hits[0]
@@ -551,20 +574,13 @@ def _answer_keys(answer: str, lang: str) -> set[str]:
     return keys
 
 
-def _out_of_scope_vocab(vocab: Vocabulary, answerable: Iterable[_LabelVocab]) -> _LabelVocab:
-    """Out-of-scope phrasings count only with words no topic uses.
+def _out_of_scope_vocab(vocab: Vocabulary) -> _LabelVocab:
+    """Out-of-scope counts only with its keywords.
 
-    "When is the immigration office open?" must not pull "when is the office open?" away from
-    office-hours: only "immigration" speaks against answering.
+    Its phrasings are examples for the editors: their everyday words ("how long does it take",
+    "when is the office open") would pull answerable questions away from their topics.
     """
-    out = _index_vocab(vocab)
-    used: set[str] = set()
-    for other in answerable:
-        used.update(other.keywords)
-        used.update(other.phrasing_counts)
-    out.phrasing_counts = Counter(
-        {key: count for key, count in out.phrasing_counts.items() if key not in used}
-    )
+    out = _index_vocab(Vocabulary({}, vocab.keywords))
     return out
 
 

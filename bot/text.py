@@ -383,6 +383,63 @@ def _latin_language(words: tuple[str, ...], text: str) -> tuple[str, bool, bool]
     return "en", True, False
 
 
+# --- synonyms -----------------------------------------------------------------------------------
+# Words people use for the same thing, across our languages and registers (colloquial, loanwords,
+# misspellings that are really variants). Each group becomes one extra key, so a message saying
+# "садік" meets a topic that says "садочок". Topic-specific words belong in faq/ keywords.
+
+_SYNONYM_GROUPS: Final = (
+    "kita kitas kiga kindergarten kindergarden kindertagesstaette kindertageseinrichtung "
+    "kindertagesbetreuung daycare day-care nursery preschool childcare кіта кита садок садочок "
+    "садік садик дитсадок дитсадочок садка садку садочку садочка садіка дитсадку дитсадка "
+    "детсад детсадик садике",
+    "krippe kinderkrippe ясла ясельки ясли",
+    "platz plaetze kitaplatz betreuungsplatz place places spot spots slot місце місця место",
+    "anmelden anmeldung angemeldet beantragen antrag register registration registering "
+    "enrol enroll enrolment apply application записати записатися запис заявка заяву заява "
+    "записать записаться заявление",
+    "impfung impfen geimpft impfpass impfausweis impfnachweis vaccination vaccine vaccinated "
+    "jab shot immunisation immunization щеплення вакцина вакцинація щеплень прививка прививки "
+    "вакцинация",
+    "masern measles кір кору корь кори",
+    "psychologe psychologin psychologen psychotherapeut therapeut therapeutin psychologist "
+    "therapist counsellor counselor психолог психолога психологом психотерапевт терапевт",
+    "amt behoerde office authority відомство амт амту амті ведомство",
+    "oeffnungszeiten sprechzeiten geoeffnet offen hours opening open відкрито відкритий "
+    "працює графік прийому открыто",
+    "adresse anschrift address адреса адресу адрес",
+    "telefon telefonnummer phone telephone телефон телефону номер",
+    "flyer handzettel infoblatt infoblaetter merkblatt broschuere leaflet brochure handout "
+    "handouts листівка листівки брошура брошуру памятка пам'ятка буклет листовка",
+    "erzieherin erzieher paedagogin paedagoge fachkraft educator educators teacher "
+    "вихователь вихователька вихователя виховательки педагог воспитатель воспитательница",
+    "trauma traumatisiert traumatised traumatized травма травми травмований травмы",
+    "krieg war війна війни войны война",
+    "beitrag elternbeitrag gebuehr gebuehren kosten fee fees cost costs оплата платити "
+    "коштує плата платить стоимость",
+    "anerkennung anerkennen anerkannt recognition recognise recognize recognised визнання "
+    "визнати підтвердити признание",
+    "download downloads herunterladen runterladen завантажити скачати скачать",
+)
+
+
+def _synonym_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for number, group in enumerate(_SYNONYM_GROUPS):
+        for word in group.split():
+            index[word.replace("'", "")] = f"~{number}"
+    return index
+
+
+SYNONYMS: Final = _synonym_index()
+"""Word (umlauts folded, no apostrophe) -> its group's key."""
+
+
+def synonym_key(word: str) -> str | None:
+    """The shared key of `word`'s synonym group, if it has one."""
+    return SYNONYMS.get(word.translate(_UMLAUTS).replace("'", ""))
+
+
 # --- stems --------------------------------------------------------------------------------------
 
 _SNOWBALL: Final = {
