@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.evaluation import cross_validate, default_eval_file, evaluate, load_eval  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
 from bot.matching import Matcher  # noqa: E402
 from bot.models import KnowledgeBase  # noqa: E402
 
@@ -124,6 +123,8 @@ def main() -> int:
         "--quality", action="store_true", help="also evaluate, in-sample and 5-fold CV"
     )
     args = parser.parse_args()
+    from bot.knowledge import load_knowledge
+
     kb = load_knowledge(ROOT / "faq")
     path = args.eval_file or default_eval_file()
     items = load_eval(path) if path else []
