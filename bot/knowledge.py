@@ -437,6 +437,27 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> tuple[Position, str]:
     )
 
 
+_OPENING_QUOTE: Final = re.compile(r'^\s*(?:[\w-]+:\s*|-\s+)\[?"')
+
+
+def _unclosed_quote(text: str, exc: yaml.MarkedYAMLError) -> tuple[Position, str] | None:
+    """The value line above a syntax error that opens a quote and never closes it, if any.
+
+    A double-quoted text may span lines, so YAML notices a missing closing quote only where the
+    next quote is, often lines later; staff need the line where it is missing.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    lines = text.split("\n")[: (mark.line + 1) if mark else 0]
+    for number in range(len(lines), 0, -1):
+        line = lines[number - 1]
+        if _OPENING_QUOTE.match(line) and line.replace('\\"', "").count('"') % 2 == 1:
+            return (number, line.index('"') + 1), (
+                "Hier wird ein Anführungszeichen geöffnet, aber in dieser Zeile nicht geschlossen. "
+                'Ergänzen Sie das schließende Anführungszeichen " am Ende des Textes.'
+            )
+    return None
+
+
 def _position_in(text: str, index: int) -> Position:
     line_start = text.rfind("\n", 0, index) + 1
     return text.count("\n", 0, index) + 1, index - line_start + 1
@@ -481,7 +502,7 @@ class _File:
             self.report(exc.position, exc.message)
             return None
         except yaml.MarkedYAMLError as exc:
-            self.report(*_syntax_message(exc))
+            self.report(*_unclosed_quote(text, exc) or _syntax_message(exc))
             return None
         except yaml.YAMLError as exc:
             self.report((1, 1), f"YAML kann die Datei nicht lesen ({exc}).")
@@ -763,7 +784,7 @@ class _Walker:
         if not _INVISIBLE.search(value):
             return value.strip()
         start, end = node.start_mark.index, node.end_mark.index
-        spots = [start + m.start() for m in _INVISIBLE.finditer(self.file.text, start, end)]
+        spots = [m.start() for m in _INVISIBLE.finditer(self.file.text, start, end)]
         for index in spots or [start]:
             char = self.file.text[index] if spots else _INVISIBLE.findall(value)[0]
             self.file.report(
