@@ -471,7 +471,6 @@ class _File:
         self.text = ""
         self.problems = problems
         self.marks: dict[Key, Position] = {}
-        self.failed = False
 
     def report(
         self, at: Position, message: str, severity: Severity = "error", key: Key = ()
@@ -480,8 +479,6 @@ class _File:
         text = f"{where}: {message}" if where else message
         if severity == "warning":
             text = f"Warnung: {text}"
-        else:
-            self.failed = True
         self.problems.append(Problem(self.path, at[0], at[1], text, severity))
 
     def at(self, key: Key) -> Position:
@@ -553,29 +550,33 @@ class _File:
 
     def _scan(self, text: str) -> bool:
         """Report tabs and control characters; True when there are none."""
-        found = 0
+        spots: list[tuple[Position, str]] = []
         for number, line in enumerate(text.split("\n"), start=1):
             if "\t" in line:
-                found += 1
-                self.report(
-                    (number, line.index("\t") + 1),
-                    "Tabulatorzeichen sind nicht erlaubt. Ersetzen Sie es durch Leerzeichen "
-                    "(eingerückt wird mit Leerzeichen).",
-                )
-            for match in _CONTROL.finditer(line):
-                found += 1
-                self.report(
-                    (number, match.start() + 1),
-                    f"Unsichtbares Steuerzeichen U+{ord(match.group()):04X} ist nicht erlaubt. "
-                    "Löschen Sie es (es entsteht oft beim Kopieren aus Word oder PDF).",
-                )
-            if found >= MAX_PROBLEMS_PER_SCAN:
-                self.report(
-                    (number, 1),
-                    "Weitere solche Zeichen in dieser Datei werden nicht einzeln gemeldet.",
-                )
-                break
-        return found == 0
+                spots.append(((number, line.index("\t") + 1), _TAB_MESSAGE))
+            spots.extend(
+                ((number, match.start() + 1), _control_message(match.group()))
+                for match in _CONTROL.finditer(line)
+            )
+        for at, message in spots[:MAX_PROBLEMS_PER_SCAN]:
+            self.report(at, message)
+        if len(spots) > MAX_PROBLEMS_PER_SCAN:
+            more = len(spots) - MAX_PROBLEMS_PER_SCAN
+            self.report(spots[MAX_PROBLEMS_PER_SCAN][0], f"Und {more} weitere solche Stellen.")
+        return not spots
+
+
+_TAB_MESSAGE: Final = (
+    "Tabulatorzeichen sind nicht erlaubt. Ersetzen Sie es durch Leerzeichen "
+    "(eingerückt wird mit Leerzeichen)."
+)
+
+
+def _control_message(char: str) -> str:
+    return (
+        f"Unsichtbares Steuerzeichen U+{ord(char):04X} ist nicht erlaubt. "
+        "Löschen Sie es (es entsteht oft beim Kopieren aus Word oder PDF)."
+    )
 
 
 def _describe_key(key: Key) -> str:
@@ -673,7 +674,7 @@ class _Walker:
         expected = _EXPECTED[type(spec)]
         self.file.report(
             _mark_position(node.start_mark),
-            f"Hier wird {expected} erwartet, aber hier steht {_found(node)}.",
+            f"Hier steht {_found(node)}; erwartet: {expected}.",
             key=key,
         )
 

@@ -139,7 +139,10 @@ BREAKS: dict[str, Break] = {
         TOPIC, 'question_de: "Wie erfolgt die Anmeldung?"', "question_de: ~", "als leerer Wert"
     ),
     "empty value": Break(
-        TOPIC, 'question_de: "Wie erfolgt die Anmeldung?"', "question_de:", "aber hier steht nichts"
+        TOPIC,
+        'question_de: "Wie erfolgt die Anmeldung?"',
+        "question_de:",
+        "Hier steht nichts; erwartet: ein Text",
     ),
     "misspelt key": Break(
         TOPIC, "answer:\n", "anwser:\n", "Unbekannter Schlüssel 'anwser'. Meinten Sie 'answer'?"
@@ -173,14 +176,14 @@ BREAKS: dict[str, Break] = {
         "topics/beta.yaml",
         'sources:\n  - "Auskunft des Amtes"',
         'sources: "Auskunft des Amtes"',
-        "Hier wird eine Liste",
+        "erwartet: eine Liste",
         at="sources:",
     ),
     "list where a text belongs": Break(
         "topics/beta.yaml",
         'question_de: "Sie möchten als Kita Kinder aufnehmen?"',
         'question_de: ["Aufnahme"]',
-        "aber hier steht eine Liste",
+        "Hier steht eine Liste; erwartet: ein Text",
     ),
     "id and file name differ": Break(
         TOPIC, 'id: "alpha"', 'id: "alfa"', "passt nicht zum Dateinamen 'alpha.yaml'"
