@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot import knowledge
 from bot.knowledge import KnowledgeError, LiveKnowledge, Problem, load_knowledge, validate
 from bot.models import LANGUAGES, KnowledgeBase
 
@@ -274,6 +278,12 @@ BREAKS: dict[str, Break] = {
         "question_de: Frage: Kinder aufnehmen?",
         "Doppelpunkt",
     ),
+    "value starting with @": Break(
+        TOPIC,
+        'question_de: "Wie erfolgt die Anmeldung?"',
+        "question_de: @Kita Anmeldung",
+        "Ein Wert darf nicht mit @ beginnen",
+    ),
     "second document": Break("smalltalk.yaml", "thanks:\n", "---\nthanks:\n", "zweites Dokument"),
     "too long for Telegram": Break(
         "topics/beta.yaml",
@@ -295,6 +305,25 @@ BREAKS: dict[str, Break] = {
         "Unsichtbares Zeichen U+200B",
         severity="warning",
     ),
+    "escaped invisible character": Break(
+        "topics/beta.yaml",
+        'de: "Melden Sie freie Plätze dem Amt."',
+        'de: "Melden Sie\\u200b freie Plätze dem Amt."',
+        "Unsichtbares Zeichen U+200B",
+        severity="warning",
+    ),
+    "tag on a list": Break(
+        TOPIC, 'related: ["beta"]', 'related: !!seq ["beta"]', "YAML-Tag '!!seq'"
+    ),
+    "unknown office intent": Break(
+        "office.yaml",
+        "  contact:\n",
+        "  kontakt:\n",
+        "Unbekanntes Anliegen 'kontakt'. Meinten Sie 'contact'?",
+    ),
+    "unknown holiday region": Break(
+        "office.yaml", 'subdivision: "SN"', 'subdivision: "Sachsen"', "Unbekanntes Bundesland"
+    ),
     "few phrasings": Break(
         "topics/beta.yaml",
         'en: ["We have free places", "Take in children", "Admission as a Kita"]',
@@ -305,8 +334,18 @@ BREAKS: dict[str, Break] = {
 }
 
 
+@pytest.fixture(params=["libyaml", "pure-python"])
+def yaml_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both PyYAML parsers: they word their errors differently, staff must not notice."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(knowledge, "_Loader", yaml.SafeLoader)
+    elif not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml")
+    return str(request.param)
+
+
 @pytest.mark.parametrize("case", BREAKS.values(), ids=BREAKS.keys())
-def test_one_broken_thing_is_reported_where_it_is(faq: Path, case: Break) -> None:
+def test_one_broken_thing_is_reported_where_it_is(faq: Path, case: Break, yaml_parser: str) -> None:
     path = faq / case.file
     replace_once(path, case.old, case.new)
     expected_line = line_of(path, case.at or case.new.strip().splitlines()[0])
@@ -382,6 +421,13 @@ def test_billion_laughs_is_refused_at_the_first_anchor(faq: Path) -> None:
     assert "Anker mit & (hier '&lol0')" in problem.message
 
 
+def test_a_binary_file_gives_a_few_lines_not_thousands(faq: Path) -> None:
+    save(faq / TOPIC, 'id: "alpha"\n' + "\x01\x02" * 500 + "\n")
+    problems = problems_in(faq, "alpha.yaml")
+    assert len(problems) == 11
+    assert problems[-1].message == "Und 990 weitere solche Stellen."
+
+
 def test_every_problem_in_every_file_is_listed_at_once(faq: Path) -> None:
     replace_once(faq / TOPIC, 'audience: "families"', 'audience: "family"')
     replace_once(faq / TOPIC, "answer:\n", "anwser:\n")
@@ -438,6 +484,59 @@ def test_a_new_topic_is_one_new_file(faq: Path) -> None:
     assert kb.topic_ids == ("gamma", "alpha", "beta")  # menu order, then id
     gamma = kb.topic("gamma")
     assert gamma is not None and gamma.path == faq / "topics" / "gamma.yaml"
+
+
+TROUBLE = [
+    "\t",
+    ":",
+    '"',
+    "'",
+    "-",
+    "&a",
+    "*a",
+    "!",
+    "#",
+    "\n",
+    " ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\\",
+    "\u200b",
+    "\x00",
+    "0",
+]
+
+
+@pytest.fixture(scope="module")
+def fuzz_faq(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("fuzz") / "faq"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+@pytest.mark.parametrize("name", [TOPIC, "office.yaml", "smalltalk.yaml"])
+@settings(max_examples=100, deadline=None)
+@given(
+    edits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(TROUBLE), st.booleans()), max_size=4)
+)
+def test_any_edit_gives_problems_with_positions_never_a_crash(
+    fuzz_faq: Path, name: str, edits: list[tuple[float, str, bool]]
+) -> None:
+    text = (FIXTURE / name).read_text(encoding="utf-8")
+    for where, piece, delete in edits:
+        at = int(where * len(text))
+        text = text[:at] + text[at + 1 :] if delete else text[:at] + piece + text[at:]
+    (fuzz_faq / name).write_text(text, encoding="utf-8")
+    try:
+        problems = validate(fuzz_faq)
+    finally:
+        shutil.copy(FIXTURE / name, fuzz_faq / name)
+    lines = text.count("\n") + 2
+    for problem in problems:
+        assert 1 <= problem.line <= lines and problem.column >= 1, str(problem)
+        assert problem.message.strip()
 
 
 # --- reloading while the bot runs -----------------------------------------------------------
