@@ -1201,6 +1201,7 @@ class LiveKnowledge:
         self.problems: tuple[Problem, ...] = ()
         """The errors of the last attempt when it failed; empty after a success."""
         self.version = 1
+        """1 for the knowledge base loaded at start; +1 for each successful reload."""
         self._clock = clock
         self._lock = threading.Lock()
         self._signature = _signature(faq_dir)
