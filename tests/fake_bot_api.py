@@ -406,6 +406,7 @@ class FakeBotApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else headers and body wait ~40 ms for delayed ACKs
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Silent: the test output stays readable."""

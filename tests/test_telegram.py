@@ -1,0 +1,130 @@
+"""User stories over Telegram: the real conversation on the real faq/, behind the real
+Application polling the fake Bot API. What a user receives must be exactly what the core says."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from bot.config import Settings
+from bot.events import ButtonEvent, CommandEvent, Event, Reply, TextEvent, UnsupportedEvent, Who
+from bot.htmlsplit import split_html
+from bot.telegram_bot import build_application
+from tests.fake_bot_api import TEST_TOKEN, Call, FakeBotApi, User, polling
+
+if TYPE_CHECKING:
+    from bot.conversation import Conversation
+
+pytest.importorskip("bot.knowledge", reason="the faq/ loader is not there yet")
+
+OKSANA = User(2001, "Oksana", "uk")
+MARKUS = User(2002, "Markus", "de")
+UK_REGISTRATION = "Як записати дитину в садочок у Дрездені? Синові 3 роки"
+VAGUE = ("freie Plätze Kita", "Kita Kosten Anmeldung", "Wir haben freie Plätze", "Kita Ukraine")
+"""Messages that touch several topics at once; the first in the did-you-mean band is used."""
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi, conversation: Conversation, tmp_path: Path) -> AsyncIterator[Any]:
+    settings = Settings(token=TEST_TOKEN, api_base_url=api.url, data_dir=tmp_path / "data")
+    async with polling(build_application(settings, conversation)) as running:
+        yield running
+
+
+def said(conversation: Conversation, event: Event, user: User) -> Reply:
+    """The first reply the core gives this user for `event` (what Telegram must deliver)."""
+    who = Who(conversation.language_of(user.id), user.language_code)
+    return conversation.handle(event, who).replies[0]
+
+
+async def replies_to(api: FakeBotApi, user: User, count: int) -> list[Call]:
+    assert await api.until(lambda: len(api.sent(user.id)) >= count), api.calls
+    return api.sent(user.id)
+
+
+def callback_data(call: Call) -> list[str]:
+    return [b["callback_data"] for b in call.buttons if "callback_data" in b]
+
+
+async def test_start_greets_with_the_topic_menu_and_a_language_picker(
+    api: FakeBotApi, conversation: Conversation, bot: Any
+) -> None:
+    api.send_command(OKSANA, "/start")
+    [greeting] = await replies_to(api, OKSANA, 1)
+    expected = said(conversation, CommandEvent("start"), OKSANA)
+    assert greeting.text == expected.text and expected.lang == "uk"
+    data = callback_data(greeting)
+    assert {"l:de", "l:uk", "l:en"} <= set(data)
+    assert sum(d.startswith("t:") for d in data) >= 5
+
+
+async def test_a_ukrainian_question_is_answered_in_ukrainian(
+    api: FakeBotApi, conversation: Conversation, bot: Any
+) -> None:
+    expected = said(conversation, TextEvent(UK_REGISTRATION), OKSANA)
+    assert (expected.kind, expected.lang, expected.topic_id) == ("answer", "uk", "registration")
+    api.send_text(OKSANA, UK_REGISTRATION)
+    sent = await replies_to(api, OKSANA, len(split_html(expected.text)))
+    assert [c.text for c in sent] == split_html(expected.text)
+    assert all(c.params["parse_mode"] == "HTML" for c in sent)
+
+
+async def test_a_topic_button_answers_the_query_first_then_sends_the_answer(
+    api: FakeBotApi, conversation: Conversation, bot: Any
+) -> None:
+    api.send_command(MARKUS, "/topics")
+    [menu] = await replies_to(api, MARKUS, 1)
+    measles = next(d for d in callback_data(menu) if d == "t:measles")
+    api.press(MARKUS, measles, on=menu)
+    sent = await replies_to(api, MARKUS, 2)
+    order = [c.method for c in api.calls if c.method in ("answerCallbackQuery", "sendMessage")]
+    assert order == ["sendMessage", "answerCallbackQuery", "sendMessage"]
+    expected = said(conversation, ButtonEvent(measles), MARKUS)
+    assert (expected.topic_id, expected.lang) == ("measles", "de")
+    assert sent[1].text == expected.text
+
+
+async def test_choosing_german_edits_the_greeting_and_later_answers_are_german(
+    api: FakeBotApi, conversation: Conversation, bot: Any
+) -> None:
+    api.send_command(OKSANA, "/start")
+    [greeting] = await replies_to(api, OKSANA, 1)
+    api.press(OKSANA, "l:de", on=greeting)
+    assert await api.until(lambda: bool(api.calls_to("editMessageText")))
+    assert conversation.language_of(OKSANA.id) == "de"
+    expected = said(conversation, TextEvent(UK_REGISTRATION), OKSANA)
+    assert expected.lang == "de"
+    api.send_text(OKSANA, UK_REGISTRATION)
+    sent = await replies_to(api, OKSANA, 2)
+    assert sent[1].text == split_html(expected.text)[0]
+
+
+async def test_a_vague_question_gets_did_you_mean_buttons(
+    api: FakeBotApi, conversation: Conversation, bot: Any
+) -> None:
+    vague = next(
+        (text for text in VAGUE if said(conversation, TextEvent(text), MARKUS).kind == "suggest"),
+        None,
+    )
+    assert vague is not None, "no candidate lands in the did-you-mean band any more: add one"
+    api.send_text(MARKUS, vague)
+    [suggestion] = await replies_to(api, MARKUS, 1)
+    assert suggestion.text == said(conversation, TextEvent(vague), MARKUS).text
+    assert 1 <= sum(d.startswith("t:") for d in callback_data(suggestion)) <= 4
+
+
+async def test_hours_and_a_sticker(api: FakeBotApi, conversation: Conversation, bot: Any) -> None:
+    api.send_command(OKSANA, "/hours")
+    api.send_sticker(OKSANA)
+    hours, sticker = await replies_to(api, OKSANA, 2)
+    assert hours.text == said(conversation, CommandEvent("hours"), OKSANA).text
+    assert sticker.text == said(conversation, UnsupportedEvent(), OKSANA).text
