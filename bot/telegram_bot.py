@@ -58,6 +58,7 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError, Settings
+from bot.conversation import build_conversation
 from bot.events import (
     COMMANDS,
     ButtonEvent,
@@ -598,8 +599,6 @@ def run_bot(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM: 0 after a clean stop, 1 if Telegram is unusable."""
     settings.require_token()
     path = webhook_path(settings) if settings.webhook else ""
-    from bot.conversation import build_conversation
-
     # PTB itself reads RetryAfter.retry_after while building the exception and warns about
     # its own deprecated int form on every 429; we never read it, so the warning is noise.
     warnings.filterwarnings(
