@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.events import (
     Button,
     ButtonEvent,
@@ -30,7 +30,13 @@ from bot.events import (
     Who,
 )
 from bot.models import Lang
-from bot.telegram_bot import RATE_LIMIT_RETRIES, build_application, edge_of
+from bot.telegram_bot import (
+    RATE_LIMIT_RETRIES,
+    build_application,
+    edge_of,
+    keyboard,
+    webhook_path,
+)
 from tests.fake_bot_api import GROUP, TEST_TOKEN, Call, FakeBotApi, User, polling
 
 OLENA = User(1001, "Olena", "uk")
@@ -458,3 +464,25 @@ async def test_flood_presses_are_still_acknowledged(api: FakeBotApi, bot: Any) -
         api.press(OLENA, "t:registration")
     assert await api.until(lambda: len(api.calls_to("answerCallbackQuery")) == 8)
     assert await api.until(lambda: len(api.sent(OLENA.id)) == 6)
+
+
+# --- configuration ---
+
+
+def test_the_webhook_listens_on_the_public_path_and_never_on_the_token() -> None:
+    settings = Settings(
+        token=TEST_TOKEN, webhook_url="https://bot.example.org/kita/hook", webhook_secret="s"
+    )
+    assert webhook_path(settings) == "kita/hook"
+    leaky = dataclasses.replace(settings, webhook_url=f"https://bot.example.org/{TEST_TOKEN}")
+    with pytest.raises(ConfigError, match="contains the bot token") as raised:
+        webhook_path(leaky)
+    assert TEST_TOKEN not in str(raised.value)
+
+
+def test_a_button_telegram_would_reject_is_dropped_not_the_message() -> None:
+    markup = keyboard(
+        ((Button("ok", "t:measles"), Button("too long", "t:" + "x" * 70)), (Button("x", "y" * 65),))
+    )
+    assert markup is not None
+    assert [[b.text for b in row] for row in markup.inline_keyboard] == [["ok"]]
