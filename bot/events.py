@@ -12,14 +12,30 @@ from typing import Literal, TypeAlias
 from bot.models import Lang
 
 Command: TypeAlias = Literal[
-    "start", "topics", "contact", "hours", "language", "help", "privacy",
-    "stats", "unanswered", "reload",
+    "start",
+    "topics",
+    "contact",
+    "hours",
+    "language",
+    "help",
+    "privacy",
+    "stats",
+    "unanswered",
+    "reload",
 ]
 """Commands the conversation knows; the admin ones answer only `Who.is_admin`."""
 
 COMMANDS: tuple[Command, ...] = (
-    "start", "topics", "contact", "hours", "language", "help", "privacy",
-    "stats", "unanswered", "reload",
+    "start",
+    "topics",
+    "contact",
+    "hours",
+    "language",
+    "help",
+    "privacy",
+    "stats",
+    "unanswered",
+    "reload",
 )
 PUBLIC_COMMANDS: tuple[Command, ...] = COMMANDS[:7]
 ADMIN_COMMANDS: tuple[Command, ...] = COMMANDS[7:]
@@ -83,8 +99,21 @@ Keyboard: TypeAlias = tuple[tuple[Button, ...], ...]
 """Rows of buttons."""
 
 ReplyKind: TypeAlias = Literal[
-    "answer", "suggest", "fallback", "smalltalk", "menu", "contact", "hours", "language",
-    "help", "privacy", "unsupported", "slow-down", "feedback", "admin", "error",
+    "answer",
+    "suggest",
+    "fallback",
+    "smalltalk",
+    "menu",
+    "contact",
+    "hours",
+    "language",
+    "help",
+    "privacy",
+    "unsupported",
+    "slow-down",
+    "feedback",
+    "admin",
+    "error",
 ]
 
 

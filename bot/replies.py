@@ -72,7 +72,11 @@ def _when(t: Translator, moment: datetime, today: date) -> str:
     if moment.date() == today + timedelta(days=1):
         return t.gettext("tomorrow at {time}", time=clock)
     if moment.date() < today + timedelta(days=7):
-        return t.gettext("{weekday} at {time}", weekday=t.weekday(moment.weekday(), start_of_line=False), time=clock)
+        return t.gettext(
+            "{weekday} at {time}",
+            weekday=t.weekday(moment.weekday(), start_of_line=False),
+            time=clock,
+        )
     return t.gettext("on {date} at {time}", date=t.date(moment.date()), time=clock)
 
 

@@ -8,7 +8,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
-CORE = ("models", "config", "knowledge", "text", "matching", "hours", "i18n", "replies", "conversation", "events", "stats", "store")
+CORE = (
+    "models",
+    "config",
+    "knowledge",
+    "text",
+    "matching",
+    "hours",
+    "i18n",
+    "replies",
+    "conversation",
+    "events",
+    "stats",
+    "store",
+)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -36,7 +49,12 @@ def test_core_modules_import_no_edge() -> None:
 
 
 def test_only_config_reads_the_environment() -> None:
-    readers = sorted(p.name for p in BOT.glob("*.py") if "os.environ" in p.read_text(encoding="utf-8") or "getenv" in p.read_text(encoding="utf-8"))
+    readers = sorted(
+        p.name
+        for p in BOT.glob("*.py")
+        if "os.environ" in p.read_text(encoding="utf-8")
+        or "getenv" in p.read_text(encoding="utf-8")
+    )
     assert readers == ["config.py"]
 
 

@@ -20,12 +20,27 @@ def kita_bot() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
 
 
-def run(args: list[str], tmp_path: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], tmp_path: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KITA_BOT_"))}
-    clean.update({"KITA_BOT_DATA_DIR": str(tmp_path / "data"), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"})
+    clean.update(
+        {
+            "KITA_BOT_DATA_DIR": str(tmp_path / "data"),
+            "LANG": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
     clean.update(env or {})
     return subprocess.run(
-        [*kita_bot(), *args], input=stdin, capture_output=True, text=True, timeout=60, env=clean, cwd=tmp_path, check=False
+        [*kita_bot(), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean,
+        cwd=tmp_path,
+        check=False,
     )
 
 
@@ -41,7 +56,9 @@ def test_ask_json_answers_the_contract(tmp_path: Path) -> None:
 
 
 def test_ask_reads_one_question_per_line_from_stdin(tmp_path: Path) -> None:
-    questions = "Чи потрібне щеплення від кору?\nHallo\n\nWhat are the opening hours of the office?\n"
+    questions = (
+        "Чи потрібне щеплення від кору?\nHallo\n\nWhat are the opening hours of the office?\n"
+    )
     result = run(["ask", "--json"], tmp_path, stdin=questions)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -106,7 +123,7 @@ def test_validate_reports_file_line_and_column(tmp_path: Path) -> None:
     assert result.returncode == 1
     first = result.stdout.splitlines()[0]
     assert first.startswith(f"{office}:")
-    path, line, column, message = first.split(":", 3)
+    _path, line, column, message = first.split(":", 3)
     assert line.isdigit() and column.isdigit()
     assert message.strip()
 
@@ -121,7 +138,9 @@ def test_show_prints_what_a_user_receives(tmp_path: Path) -> None:
     assert "registration" in unknown.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["chat"], ["ask"], ["validate"], ["show"], ["eval"], ["stats"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["chat"], ["ask"], ["validate"], ["show"], ["eval"], ["stats"]]
+)
 def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     result = run([*command, "--help"], tmp_path)
     assert result.returncode == 0
@@ -129,7 +148,11 @@ def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
 
 
 def test_stats_show_what_was_asked_and_missed_in_a_chat(tmp_path: Path) -> None:
-    run(["chat"], tmp_path, stdin="Gibt es Schwimmkurse für Kleinkinder?\nWie melde ich mein Kind für die Kita an?\n")
+    run(
+        ["chat"],
+        tmp_path,
+        stdin="Gibt es Schwimmkurse für Kleinkinder?\nWie melde ich mein Kind für die Kita an?\n",
+    )
     result = run(["stats", "--lang", "en"], tmp_path)
     assert result.returncode == 0
     assert "Questions typed: 2" in result.stdout

@@ -22,8 +22,15 @@ from bot.models import SERVICE_INTENTS
 from tests.conftest import BERLIN, MONDAY_MORNING, WEDNESDAY
 
 TOPICS = (
-    "rights", "registration", "kita-admission", "hiring-staff", "measles",
-    "trauma", "ukraine-education", "psychosocial-help", "downloads",
+    "rights",
+    "registration",
+    "kita-admission",
+    "hiring-staff",
+    "measles",
+    "trauma",
+    "ukraine-education",
+    "psychosocial-help",
+    "downloads",
 )
 
 
@@ -42,7 +49,13 @@ def plain(reply: Reply) -> str:
 
 @pytest.mark.parametrize(
     ("client", "expected_lang", "greeting_word"),
-    [("uk", "uk", "Вітаю"), ("ru", "uk", "Вітаю"), ("de-AT", "de", "Hallo"), ("en-GB", "en", "Hello"), ("fr", "en", "Hello")],
+    [
+        ("uk", "uk", "Вітаю"),
+        ("ru", "uk", "Вітаю"),
+        ("de-AT", "de", "Hallo"),
+        ("en-GB", "en", "Hello"),
+        ("fr", "en", "Hello"),
+    ],
 )
 def test_start_greets_in_the_clients_language_with_menu_and_language_picker(
     conversation: Conversation, client: str, expected_lang: str, greeting_word: str
@@ -51,7 +64,9 @@ def test_start_greets_in_the_clients_language_with_menu_and_language_picker(
     assert reply.lang == expected_lang
     assert greeting_word in reply.text
     data = button_data(reply)
-    assert [d for d in data if d.startswith("t:") and d[2:] in TOPICS] == [f"t:{t}" for t in _menu_order(conversation)]
+    assert [d for d in data if d.startswith("t:") and d[2:] in TOPICS] == [
+        f"t:{t}" for t in _menu_order(conversation)
+    ]
     assert {"l:de", "l:uk", "l:en"} <= set(data)
     assert {"t:contact", "t:office-hours"} <= set(data)
 
@@ -73,7 +88,9 @@ def _menu_order(conversation: Conversation) -> list[str]:
         ("Как записать ребёнка в детский сад?", "registration", "uk"),
     ],
 )
-def test_a_question_is_answered_in_its_own_language(conversation: Conversation, text: str, label: str, lang: str) -> None:
+def test_a_question_is_answered_in_its_own_language(
+    conversation: Conversation, text: str, label: str, lang: str
+) -> None:
     reply = only(conversation.handle(TextEvent(text), Who(client_lang="de")).replies)
     assert (reply.kind, reply.topic_id, reply.lang) == ("answer", label, lang)
     topic = conversation.brain.kb.topic(label)
@@ -95,7 +112,11 @@ def test_an_answer_says_where_to_go_next(conversation: Conversation) -> None:
 
 
 def test_the_users_choice_beats_the_message_language(conversation: Conversation) -> None:
-    reply = only(conversation.handle(TextEvent("Як записати дитину в садочок?"), Who(chosen_lang="en")).replies)
+    reply = only(
+        conversation.handle(
+            TextEvent("Як записати дитину в садочок?"), Who(chosen_lang="en")
+        ).replies
+    )
     assert reply.lang == "en"
 
 
@@ -124,9 +145,19 @@ def test_every_button_fits_telegrams_callback_limit(conversation: Conversation) 
                 assert button.url or len(button.data.encode()) <= 64
 
 
-@pytest.mark.parametrize(("now", "expected"), [(MONDAY_MORNING, "Jetzt geöffnet, bis 12:00"), (WEDNESDAY, "Nächste Öffnung: morgen um 09:00")])
-def test_hours_say_whether_the_office_is_open_now(make_conversation, now: datetime, expected: str) -> None:  # type: ignore[no-untyped-def]
-    reply = only(make_conversation(now).handle(CommandEvent("hours"), Who(chosen_lang="de")).replies)
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (MONDAY_MORNING, "Jetzt geöffnet, bis 12:00"),
+        (WEDNESDAY, "Nächste Öffnung: morgen um 09:00"),
+    ],
+)
+def test_hours_say_whether_the_office_is_open_now(
+    make_conversation, now: datetime, expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    reply = only(
+        make_conversation(now).handle(CommandEvent("hours"), Who(chosen_lang="de")).replies
+    )
     assert expected in reply.text
     assert "Montag: 09:00–12:00 Uhr" in reply.text
     assert "Dienstag: 09:00–12:00 Uhr, 13:00–17:00 Uhr" in reply.text
@@ -135,7 +166,9 @@ def test_hours_say_whether_the_office_is_open_now(make_conversation, now: dateti
 
 def test_hours_in_ukrainian_on_a_holiday(make_conversation) -> None:  # type: ignore[no-untyped-def]
     ascension = datetime(2026, 5, 14, 10, 0, tzinfo=BERLIN)
-    reply = only(make_conversation(ascension).handle(CommandEvent("hours"), Who(chosen_lang="uk")).replies)
+    reply = only(
+        make_conversation(ascension).handle(CommandEvent("hours"), Who(chosen_lang="uk")).replies
+    )
     assert "Сьогодні державне свято (Вознесіння Господнє)" in reply.text
     assert "Понеділок: 09:00–12:00" in reply.text
     assert "Найближчий прийом: понеділок о 09:00" in reply.text
@@ -150,7 +183,9 @@ def test_contact_lists_addresses_phone_and_email(conversation: Conversation) -> 
     assert "kitaportal@dresden.de" in text
 
 
-@pytest.mark.parametrize("text", ["Wie wird das Wetter morgen?", "asdkjh qwe zzz", "tell me a joke"])
+@pytest.mark.parametrize(
+    "text", ["Wie wird das Wetter morgen?", "asdkjh qwe zzz", "tell me a joke"]
+)
 def test_no_match_gets_the_menu_and_the_office(conversation: Conversation, text: str) -> None:
     reply = only(conversation.handle(TextEvent(text), Who(chosen_lang="de")).replies)
     assert reply.kind == "fallback"
@@ -159,8 +194,12 @@ def test_no_match_gets_the_menu_and_the_office(conversation: Conversation, text:
     assert any(d.startswith("t:") for d in button_data(reply))
 
 
-@pytest.mark.parametrize(("text", "word"), [("Hallo", "Hallo"), ("дякую", "Будь ласка"), ("thanks a lot!", "welcome")])
-def test_greetings_and_thanks_get_a_friendly_reply_with_the_menu(conversation: Conversation, text: str, word: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "word"), [("Hallo", "Hallo"), ("дякую", "Будь ласка"), ("thanks a lot!", "welcome")]
+)
+def test_greetings_and_thanks_get_a_friendly_reply_with_the_menu(
+    conversation: Conversation, text: str, word: str
+) -> None:
     reply = only(conversation.handle(TextEvent(text), Who()).replies)
     assert reply.kind == "smalltalk"
     assert word in reply.text
@@ -168,7 +207,9 @@ def test_greetings_and_thanks_get_a_friendly_reply_with_the_menu(conversation: C
 
 
 @pytest.mark.parametrize("text", ["🙂🙂", "???", "...", "👍"])
-def test_emoji_or_punctuation_only_never_answers_a_topic(conversation: Conversation, text: str) -> None:
+def test_emoji_or_punctuation_only_never_answers_a_topic(
+    conversation: Conversation, text: str
+) -> None:
     reply = only(conversation.handle(TextEvent(text), Who(chosen_lang="uk")).replies)
     assert reply.kind == "unsupported"
     assert "словами" in reply.text
@@ -194,18 +235,28 @@ def test_feedback_is_counted_and_thanked(conversation: Conversation, store) -> N
     outcome = conversation.handle(ButtonEvent("f:measles:0"), Who(chosen_lang="de"))
     assert outcome.replies == ()
     assert outcome.toast == "Danke für Ihre Rückmeldung!"
-    assert [(r.topic, r.helpful, r.unhelpful) for r in store.feedback(datetime(2026, 1, 1).date())] == [("measles", 0, 1)]
+    assert [
+        (r.topic, r.helpful, r.unhelpful) for r in store.feedback(datetime(2026, 1, 1).date())
+    ] == [("measles", 0, 1)]
 
 
 def test_privacy_names_operator_storage_and_telegram(conversation: Conversation) -> None:
-    for lang, words in {"de": ("Betreiber", "30 Tagen", "Europäischen Union"), "uk": ("Оператор", "30 днів", "Європейського Союзу"), "en": ("operated by", "30 days", "European Union")}.items():
+    for lang, words in {
+        "de": ("Betreiber", "30 Tagen", "Europäischen Union"),
+        "uk": ("Оператор", "30 днів", "Європейського Союзу"),
+        "en": ("operated by", "30 days", "European Union"),
+    }.items():
         reply = only(conversation.handle(CommandEvent("privacy"), Who(chosen_lang=lang)).replies)  # type: ignore[arg-type]
         assert all(word in reply.text for word in words), (lang, reply.text)
 
 
 def test_non_admin_stats_reveals_nothing(conversation: Conversation) -> None:
     for command in ("stats", "unanswered", "reload"):
-        reply = only(conversation.handle(CommandEvent(command), Who(client_lang="de", is_admin=False)).replies)  # type: ignore[arg-type]
+        reply = only(
+            conversation.handle(
+                CommandEvent(command), Who(client_lang="de", is_admin=False)
+            ).replies
+        )  # type: ignore[arg-type]
         assert reply.kind == "help"
         assert "/stats" not in reply.text and "/reload" not in reply.text
 
@@ -213,8 +264,12 @@ def test_non_admin_stats_reveals_nothing(conversation: Conversation) -> None:
 def test_admin_sees_stats_and_unanswered(conversation: Conversation) -> None:
     conversation.handle(TextEvent("Gibt es Schwimmkurse für Kleinkinder?"), Who(chosen_lang="de"))
     admin = Who(chosen_lang="en", is_admin=True)
-    assert "Questions typed: 1" in only(conversation.handle(CommandEvent("stats"), admin).replies).text
-    assert "Schwimmkurse" in only(conversation.handle(CommandEvent("unanswered"), admin).replies).text
+    assert (
+        "Questions typed: 1" in only(conversation.handle(CommandEvent("stats"), admin).replies).text
+    )
+    assert (
+        "Schwimmkurse" in only(conversation.handle(CommandEvent("unanswered"), admin).replies).text
+    )
     assert "reloaded" in only(conversation.handle(CommandEvent("reload"), admin).replies).text
 
 
@@ -223,7 +278,9 @@ def test_a_session_stores_no_personal_data(conversation: Conversation, store) ->
     conversation.remember_language(555123456, "uk")
     answered = "Як записати дитину в садочок? Мене звати Олена Коваль"
     conversation.handle(TextEvent(answered), who)
-    conversation.handle(TextEvent("Де купити велосипед? пишіть olena@example.com або 0176 5551234"), who)
+    conversation.handle(
+        TextEvent("Де купити велосипед? пишіть olena@example.com або 0176 5551234"), who
+    )
     conversation.handle(ButtonEvent("f:registration:1"), who)
     with sqlite3.connect(store.path) as db:
         dump = "\n".join(db.iterdump())
@@ -236,7 +293,9 @@ def test_a_session_stores_no_personal_data(conversation: Conversation, store) ->
 
 @pytest.mark.parametrize("label", [*TOPICS, *SERVICE_INTENTS])
 @pytest.mark.parametrize("lang", ["de", "uk", "en"])
-def test_every_reply_fits_one_telegram_message(conversation: Conversation, label: str, lang: str) -> None:
+def test_every_reply_fits_one_telegram_message(
+    conversation: Conversation, label: str, lang: str
+) -> None:
     reply = conversation.show(label, lang)  # type: ignore[arg-type]
     assert len(reply.text) <= 4000
     assert len(reply.text.encode("utf-16-le")) // 2 <= 4000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import pytest
 
@@ -48,13 +48,13 @@ def test_open_now_and_next_opening(now: datetime, open_now: bool, boundary: date
 
 def test_a_utc_time_is_judged_in_berlin() -> None:
     # 08:30 UTC on a Monday in November is 09:30 in Dresden.
-    result = status(HOURS, datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc))
+    result = status(HOURS, datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
     assert result.open_now
 
 
 def test_summer_time_is_respected() -> None:
     # 07:30 UTC on a Monday in June is 09:30 CEST.
-    assert status(HOURS, datetime(2026, 6, 8, 7, 30, tzinfo=timezone.utc)).open_now
+    assert status(HOURS, datetime(2026, 6, 8, 7, 30, tzinfo=UTC)).open_now
 
 
 def test_public_holiday_closes_the_office_and_is_named_in_the_readers_language() -> None:

@@ -40,8 +40,12 @@ def test_template_is_up_to_date_with_the_code() -> None:
     in_code = ids_in_code()
     missing = sorted(map(str, in_code - in_pot))
     stale = sorted(map(str, in_pot - in_code))
-    assert not missing, f"strings in the code but not in locales/messages.pot (run `make catalogs`): {missing}"
-    assert not stale, f"strings in locales/messages.pot no longer in the code (run `make catalogs`): {stale}"
+    assert not missing, (
+        f"strings in the code but not in locales/messages.pot (run `make catalogs`): {missing}"
+    )
+    assert not stale, (
+        f"strings in locales/messages.pot no longer in the code (run `make catalogs`): {stale}"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -61,10 +65,14 @@ def test_every_string_is_translated_and_not_fuzzy(lang: Lang) -> None:
             problems.append(f"empty: {message_id!r}")
         if isinstance(message_id, tuple) and len(strings) != catalog.num_plurals:
             problems.append(f"needs {catalog.num_plurals} plural forms: {message_id!r}")
-        expected = set(PLACEHOLDER.findall(message_id if isinstance(message_id, str) else message_id[-1]))
+        expected = set(
+            PLACEHOLDER.findall(message_id if isinstance(message_id, str) else message_id[-1])
+        )
         for s in strings:
             if s and set(PLACEHOLDER.findall(s)) != expected:
-                problems.append(f"placeholders differ ({sorted(expected)}): {message_id!r} -> {s!r}")
+                problems.append(
+                    f"placeholders differ ({sorted(expected)}): {message_id!r} -> {s!r}"
+                )
     assert not problems, f"{lang} catalog {po_path(lang)}:\n" + "\n".join(problems)
 
 
@@ -85,7 +93,15 @@ def test_a_missing_catalog_is_an_error_not_silent_english(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     ("n", "expected"),
-    [(1, "1 раз"), (2, "2 рази"), (4, "4 рази"), (5, "5 разів"), (11, "11 разів"), (21, "21 раз"), (22, "22 рази")],
+    [
+        (1, "1 раз"),
+        (2, "2 рази"),
+        (4, "4 рази"),
+        (5, "5 разів"),
+        (11, "11 разів"),
+        (21, "21 раз"),
+        (22, "22 рази"),
+    ],
 )
 def test_ukrainian_has_three_plural_forms(catalogs: Catalogs, n: int, expected: str) -> None:
     assert catalogs["uk"].ngettext("{n} time", "{n} times", n) == expected
@@ -109,9 +125,22 @@ def test_weekdays_times_and_dates_follow_the_language(catalogs: Catalogs) -> Non
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("de", "de"), ("de-AT", "de"), ("de_CH", "de"), ("uk", "uk"), ("uk-UA", "uk"), ("ru", "uk"),
-     ("ru-RU", "uk"), ("en", "en"), ("en-GB", "en"), ("fr", None), ("pt-br", None), ("", None), (None, None),
-     ("xx-unknown", None)],
+    [
+        ("de", "de"),
+        ("de-AT", "de"),
+        ("de_CH", "de"),
+        ("uk", "uk"),
+        ("uk-UA", "uk"),
+        ("ru", "uk"),
+        ("ru-RU", "uk"),
+        ("en", "en"),
+        ("en-GB", "en"),
+        ("fr", None),
+        ("pt-br", None),
+        ("", None),
+        (None, None),
+        ("xx-unknown", None),
+    ],
 )
 def test_client_language_codes(code: str | None, expected: str | None) -> None:
     assert language_from_code(code) == expected
@@ -119,8 +148,17 @@ def test_client_language_codes(code: str | None, expected: str | None) -> None:
 
 def test_language_resolution_order() -> None:
     # The user's choice wins, then a confidently detected message language, then the client's code.
-    assert resolve_language(chosen="en", detected="uk", detected_confident=True, client_code="de") == "en"
-    assert resolve_language(chosen=None, detected="ru", detected_confident=True, client_code="de") == "uk"
-    assert resolve_language(chosen=None, detected="uk", detected_confident=False, client_code="de-AT") == "de"
+    assert (
+        resolve_language(chosen="en", detected="uk", detected_confident=True, client_code="de")
+        == "en"
+    )
+    assert (
+        resolve_language(chosen=None, detected="ru", detected_confident=True, client_code="de")
+        == "uk"
+    )
+    assert (
+        resolve_language(chosen=None, detected="uk", detected_confident=False, client_code="de-AT")
+        == "de"
+    )
     assert resolve_language(chosen=None, client_code="fr") == "en"
     assert resolve_language(chosen=None) == "de"

@@ -7,7 +7,15 @@ import re
 from babel.messages.pofile import read_po
 
 from bot.conversation import Conversation
-from bot.events import ButtonEvent, CommandEvent, Event, FloodedEvent, TextEvent, UnsupportedEvent, Who
+from bot.events import (
+    ButtonEvent,
+    CommandEvent,
+    Event,
+    FloodedEvent,
+    TextEvent,
+    UnsupportedEvent,
+    Who,
+)
 from bot.i18n import po_path
 from tests.conftest import WEDNESDAY
 
@@ -61,7 +69,9 @@ def test_every_line_is_ukrainian_after_choosing_ukrainian(make_conversation) -> 
         assert outcome.chosen_lang == "uk"
         assert all(reply.lang == "uk" for reply in outcome.replies)
         texts += [reply.text for reply in outcome.replies]
-        texts += [button.label for reply in outcome.replies for row in reply.buttons for button in row]
+        texts += [
+            button.label for reply in outcome.replies for row in reply.buttons for button in row
+        ]
         if outcome.toast:
             texts.append(outcome.toast)
     texts.append(conversation.failure(Who(chosen_lang="uk")).replies[0].text)
