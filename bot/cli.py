@@ -209,9 +209,8 @@ def _ask(
     conversation = build_conversation(settings, with_store=False)
     questions = [" ".join(words)] if words else (line.strip() for line in source)
     for question in questions:
-        if not question:
-            continue
         if as_json:
+            # Every input line gets its output line, a blank one too, so tools can zip them.
             found = conversation.match(question)
             record = {
                 "label": found.label,
@@ -220,7 +219,7 @@ def _ask(
                 "suggestions": list(found.suggestions),
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
+        elif question:
             outcome = conversation.handle(
                 TextEvent(question), Who(chosen_lang=lang, client_lang=settings.terminal_lang)
             )

@@ -62,8 +62,11 @@ def test_ask_reads_one_question_per_line_from_stdin(tmp_path: Path) -> None:
     result = run(["ask", "--json"], tmp_path, stdin=questions)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["label"] for r in records] == ["measles", None, "office-hours"]
-    assert [r["lang"] for r in records] == ["uk", "de", "en"]
+    # One line out per line in, the blank one too, so a tool can pair questions and answers.
+    assert len(records) == len(questions.splitlines())
+    assert [r["label"] for r in records] == ["measles", None, None, "office-hours"]
+    assert records[2]["score"] == 0 and records[2]["suggestions"] == []
+    assert [records[i]["lang"] for i in (0, 1, 3)] == ["uk", "de", "en"]
 
 
 def test_ask_without_json_prints_the_answer_text(tmp_path: Path) -> None:
