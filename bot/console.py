@@ -45,11 +45,19 @@ def html_to_text(text: str) -> str:
 
 
 def wrap(text: str, width: int) -> str:
-    """Wrap each line to `width`, with bullets hanging."""
+    """Wrap each line to `width`, with bullets hanging; links and long words stay whole."""
     out = []
     for line in text.splitlines():
         indent = "  " if line.startswith(("• ", "[")) else ""
-        out.append(textwrap.fill(line, width, subsequent_indent=indent) if line.strip() else "")
+        # Breaking inside a URL (at its hyphens or anywhere) would leave a link nobody can open.
+        filled = textwrap.fill(
+            line,
+            width,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        out.append(filled if line.strip() else "")
     return "\n".join(out)
 
 
