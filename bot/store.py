@@ -127,6 +127,8 @@ class Store:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # Deleted questions must be gone from the file, not left in free pages for anyone to read.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self._purged_on: date | None = None
 
@@ -212,6 +214,10 @@ class Store:
         cutoff = (today - timedelta(days=self.retention_days)).isoformat()
         with self._transaction() as db:
             deleted = db.execute("DELETE FROM unanswered WHERE day < ?", (cutoff,)).rowcount
+        if deleted:
+            # The write-ahead log still holds the deleted pages until a checkpoint empties it.
+            with self._lock:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._purged_on = today
         return int(deleted)
 

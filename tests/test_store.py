@@ -69,6 +69,19 @@ def test_unanswered_questions_are_deleted_after_the_retention_period(tmp_path: P
     db.close()
 
 
+def test_deleted_questions_cannot_be_read_from_the_database_files(tmp_path: Path) -> None:
+    db = Store(tmp_path, retention_days=30)
+    today = date(2026, 11, 25)
+    for n in range(40):  # enough rows that the deleted ones share pages with the kept one
+        db.record_question(today - timedelta(days=40), "de", None, "none", f"Olena Petrenko {n}")
+    # The day's first question purges what is past the retention period.
+    db.record_question(today, "de", None, "none", "neue Frage")
+    files = b"".join(path.read_bytes() for path in tmp_path.glob("kita-bot.sqlite3*"))
+    assert b"Petrenko" not in files
+    assert b"neue Frage" in files
+    db.close()
+
+
 def test_answered_questions_leave_only_a_counter(store: Store) -> None:
     store.record_question(date(2026, 11, 25), "uk", "measles", "answer", None)
     assert "measles" in database_dump(store.path)
