@@ -10,7 +10,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_interval, format_time, get_day_names
+from babel.dates import format_date, format_interval, format_skeleton, get_day_names
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -56,8 +56,8 @@ class Translator:
         return name[:1].upper() + name[1:] if start_of_line else name
 
     def time(self, value: dt.time | dt.datetime) -> str:
-        """A clock time the way this language writes it (09:00, 9:00 AM)."""
-        return format_time(value, "short", locale=self.locale)
+        """A clock time on the 24-hour clock (09:00), as the weekly hours and the office write it."""
+        return format_skeleton("Hm", value, locale=self.locale)
 
     def interval(self, start: dt.time, end: dt.time) -> str:
         """A time range, e.g. 09:00–12:00 Uhr."""

@@ -174,6 +174,16 @@ def test_hours_in_ukrainian_on_a_holiday(make_conversation) -> None:  # type: ig
     assert "Найближчий прийом: понеділок о 09:00" in reply.text
 
 
+def test_english_hours_use_one_clock_style(make_conversation) -> None:  # type: ignore[no-untyped-def]
+    for now, expected in ((WEDNESDAY, "tomorrow at 09:00"), (MONDAY_MORNING, "until 12:00")):
+        reply = only(
+            make_conversation(now).handle(CommandEvent("hours"), Who(chosen_lang="en")).replies
+        )
+        assert "Monday: 09:00" in reply.text
+        assert expected in reply.text
+        assert " AM" not in reply.text and " PM" not in reply.text
+
+
 def test_contact_lists_addresses_phone_and_email(conversation: Conversation) -> None:
     reply = only(conversation.handle(CommandEvent("contact"), Who(chosen_lang="en")).replies)
     text = plain(reply)
