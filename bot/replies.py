@@ -82,15 +82,14 @@ def _when(t: Translator, moment: datetime, today: date) -> str:
 
 def status_line(t: Translator, status: HoursStatus, now: datetime) -> str:
     """ "Open now, until 12:00" or "Closed now, next opening Tuesday at 09:00"."""
-    today = now.date() if status.closes_at is None else status.closes_at.date()
-    if status.next_opening is not None:
-        today = now.astimezone(status.next_opening.start.tzinfo).date()
     parts = []
     if status.holiday_today:
         parts.append(t.gettext("Today is a public holiday ({name}).", name=status.holiday_today))
     if status.open_now and status.closes_at is not None:
         parts.append(t.gettext("🟢 Open now, until {time}.", time=t.time(status.closes_at)))
     elif status.next_opening is not None:
+        # "today" and "tomorrow" in the office's time zone, not in UTC.
+        today = now.astimezone(status.next_opening.start.tzinfo).date()
         when = _when(t, status.next_opening.start, today)
         parts.append(t.gettext("🔴 Closed now. Next opening: {when}.", when=when))
     else:
