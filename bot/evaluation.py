@@ -263,7 +263,7 @@ def threshold_grid() -> list[Thresholds]:
     """The answer thresholds, margins and out-of-scope vetoes tried when tuning."""
     return [
         Thresholds(answer=a, margin=m, veto=v, suggest=min(a, THRESHOLDS.suggest))
-        for a, m, v in itertools.product(range(20, 65, 5), (0, 5, 10), (10, 20, 30, 101))
+        for a, m, v in itertools.product(range(20, 65, 5), (0, 5, 10), (0, 10, 20, 30, 45))
     ]
 
 

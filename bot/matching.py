@@ -66,7 +66,8 @@ class Thresholds:
     suggest: float = 30.0
     """Offer "did you mean" from this score on."""
     veto: float = 20.0
-    """Never answer when out-of-scope scores this much (school, BAMF, Kindergeld next to a topic)."""
+    """Answer only when out-of-scope (school, BAMF, Kindergeld) trails the best by this much:
+    "Does the Jobcenter pay the Kita fee?" is ours, "The Jobcenter has not paid" is not."""
     suggest_floor: float = 22.0
     """Further suggestions need at least this score."""
     max_suggestions: int = 3
@@ -78,6 +79,8 @@ class Weights:
 
     keyword: float = 1.0
     """A word found among a label's keywords or titles."""
+    term: float = 1.0
+    """A multi-word keyword whose every word is in the message, in any order ("freie Plätze")."""
     phrasing: float = 0.3
     """A word found only in a label's phrasings (plus `phrasing_share` times its share of them)."""
     phrasing_share: float = 0.45
@@ -178,6 +181,8 @@ class _LabelVocab:
     keywords: set[str] = field(default_factory=set)
     phrasing_counts: Counter[str] = field(default_factory=Counter)
     phrasings: int = 0
+    terms: list[tuple[frozenset[str], ...]] = field(default_factory=list)
+    """Multi-word keywords ("freie Plätze"), each word as the set of its keys."""
 
 
 def _content_words(text: str, lang: str) -> list[str]:
@@ -208,6 +213,7 @@ class Matcher:
     def __init__(
         self,
         label_hits: Mapping[str, Mapping[str, float]],
+        terms: Mapping[str, tuple[_Term, ...]],
         phrases: Mapping[str, tuple[str, ...]],
         smalltalk: Mapping[str, tuple[frozenset[str], frozenset[tuple[str, ...]]]],
         labels: tuple[str, ...],
@@ -216,6 +222,7 @@ class Matcher:
         weights: Weights = WEIGHTS,
     ) -> None:
         self._key_hits = label_hits
+        self._terms = terms
         self._phrases = phrases
         self._smalltalk_keys = {intent: keys for intent, (keys, _) in smalltalk.items()}
         self._smalltalk_phrases = {intent: phrases for intent, (_, phrases) in smalltalk.items()}
@@ -278,6 +285,7 @@ class Matcher:
         }
         return cls(
             _key_hits(vocabularies, weights),
+            _terms_by_key(vocabularies),
             phrases,
             smalltalk,
             tuple(vocabularies),
@@ -437,6 +445,11 @@ class Matcher:
             total += hit.idf
             for label, value in hit.labels.items():
                 evidence[label] += hit.idf * value
+        terms = self._term_hit(units, lang)
+        if terms is not None:
+            total += terms.idf
+            for label, value in terms.labels.items():
+                evidence[label] += terms.idf * value
         total += w.unknown * unknown**w.unknown_power
         if OUT_OF_SCOPE in evidence:
             evidence[OUT_OF_SCOPE] *= w.out_of_scope
@@ -458,6 +471,24 @@ class Matcher:
             if label not in leaders:
                 lexical[label] *= 1 - w.fuzzy
         return lexical
+
+    def _term_hit(self, units: list[tuple[str, ...]], lang: str) -> _Hit | None:
+        """The labels whose multi-word keywords the message holds, as one more word.
+
+        A term counts when its words stand next to each other in its order once stop words are
+        gone: "freie Plätze" in "haben freie Plätze", "Kindergarten Ukraine" in "Kindergarten in
+        der Ukraine"; "ukrainische Kita" is not in "als Kita ukrainische Kinder aufnehmen".
+        """
+        if not self._terms:
+            return None
+        keys = [frozenset().union(*(word_keys(word, lang) for word in unit)) for unit in units]
+        labels: dict[str, float] = {}
+        for i, here in enumerate(keys):
+            for key in here.intersection(self._terms):
+                for label, words in self._terms[key]:
+                    if label not in labels and _adjacent(keys, i, words):
+                        labels[label] = self.weights.term
+        return self._with_idf(labels) if labels else None
 
     def _unit_hit(self, unit: tuple[str, ...], lang: str) -> _Hit | None:
         # Only the word as typed gets a typo correction; its alternatives must be known as such.
@@ -504,7 +535,7 @@ def decide(found: Analysis, t: Thresholds = THRESHOLDS) -> Match:
     if best_label == OUT_OF_SCOPE:
         return replace(base, smalltalk=OUT_OF_SCOPE if best >= t.suggest else None)
     out_of_scope = dict(ranking).get(OUT_OF_SCOPE, 0.0)
-    if best >= t.answer and best - runner_up >= t.margin and out_of_scope < t.veto:
+    if best >= t.answer and best - runner_up >= t.margin and best - out_of_scope >= t.veto:
         return replace(base, label=best_label, band=Band.ANSWER)
     if best >= t.suggest:
         options = tuple(
@@ -548,12 +579,18 @@ def _index_vocab(
     out = _LabelVocab()
     # A multi-word keyword ("driving licence") only means something whole: index it like a phrasing.
     multi_word: list[tuple[str, str]] = []
-    for lang, keyword in (*keywords, *extra_keywords):
+    # Multi-word titles ("Як записати дитину") are names, not terms: their words count as phrasings.
+    for is_keyword, (lang, keyword) in (
+        *((True, item) for item in keywords),
+        *((False, item) for item in extra_keywords),
+    ):
         words = _content_words(keyword, lang)
         if len(words) == 1:
             out.keywords.update(word_keys(words[0], lang))
         elif words:
             multi_word.append((lang, keyword))
+            if is_keyword:
+                out.terms.append(tuple(word_keys(word, lang) for word in words))
     for lang, phrasing in (*phrasings, *multi_word, *extra_phrasings):
         out.phrasings += 1
         seen: set[str] = set()
@@ -578,10 +615,35 @@ def _out_of_scope_vocab(vocab: Vocabulary) -> _LabelVocab:
     """Out-of-scope counts only with its keywords.
 
     Its phrasings are examples for the editors: their everyday words ("how long does it take",
-    "when is the office open") would pull answerable questions away from their topics.
+    "when is the office open") would pull answerable questions away from their topics. Multi-word
+    keywords count only whole.
     """
     out = _index_vocab(Vocabulary({}, vocab.keywords))
+    # "immigration office" is out of scope only whole: "office" alone is our own office.
+    out.phrasing_counts.clear()
     return out
+
+
+def _adjacent(keys: list[frozenset[str]], start: int, words: tuple[frozenset[str], ...]) -> bool:
+    """Do `words` follow one another from `start` on?"""
+    following = keys[start : start + len(words)]
+    return len(following) == len(words) and all(
+        not k.isdisjoint(w) for k, w in zip(following, words, strict=True)
+    )
+
+
+_Term = tuple[str, tuple[frozenset[str], ...]]
+"""A label and the keys of each word of one of its multi-word keywords."""
+
+
+def _terms_by_key(vocabularies: Mapping[str, _LabelVocab]) -> dict[str, tuple[_Term, ...]]:
+    """Multi-word keywords under every key of their first word, to find candidates quickly."""
+    index: dict[str, dict[_Term, None]] = defaultdict(dict)
+    for label, vocab in vocabularies.items():
+        for words in vocab.terms:
+            for key in words[0]:
+                index[key][(label, words)] = None
+    return {key: tuple(terms) for key, terms in index.items()}
 
 
 def _key_hits(vocabularies: Mapping[str, _LabelVocab], w: Weights) -> dict[str, dict[str, float]]:

@@ -406,7 +406,7 @@ _SYNONYM_GROUPS: Final = (
     "therapist counsellor counselor психолог психолога психологом психотерапевт терапевт",
     "amt behoerde office authority відомство амт амту амті ведомство",
     "oeffnungszeiten sprechzeiten geoeffnet offen hours opening open відкрито відкритий "
-    "працює графік прийому открыто",
+    "графік прийому открыто",
     "adresse anschrift address адреса адресу адрес",
     "telefon telefonnummer phone telephone телефон телефону номер",
     "flyer handzettel infoblatt infoblaetter merkblatt broschuere leaflet brochure handout "
@@ -423,21 +423,42 @@ _SYNONYM_GROUPS: Final = (
 )
 
 
+_MIN_SYNONYM_STEM: Final = 4
+
+
 def _synonym_index() -> dict[str, str]:
+    """Every word of a group, and its stems, under the group's key.
+
+    The stems let other forms of a word find its group ("beantrage" -> beantrag <- "beantragen");
+    a stem two groups share belongs to neither.
+    """
     index: dict[str, str] = {}
+    stems: dict[str, set[str]] = {}
     for number, group in enumerate(_SYNONYM_GROUPS):
+        key = f"~{number}"
         for word in group.split():
-            index[word.replace("'", "")] = f"~{number}"
+            flat = word.replace("'", "")
+            index[flat] = key
+            langs = ("uk", "ru") if word_script(flat) == "cyrillic" else ("de", "en")
+            for lang in langs:
+                form = stem(flat, lang)
+                if len(form) >= _MIN_SYNONYM_STEM:
+                    stems.setdefault(form, set()).add(key)
+    for form, keys in stems.items():
+        if len(keys) == 1 and form not in index:
+            index[form] = keys.pop()
     return index
-
-
-SYNONYMS: Final = _synonym_index()
-"""Word (umlauts folded, no apostrophe) -> its group's key."""
 
 
 def synonym_key(word: str) -> str | None:
     """The shared key of `word`'s synonym group, if it has one."""
-    return SYNONYMS.get(word.translate(_UMLAUTS).replace("'", ""))
+    return _synonyms().get(word.translate(_UMLAUTS).replace("'", ""))
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, str]:
+    """Word or stem (umlauts folded, no apostrophe) -> its group's key; built on first use."""
+    return _synonym_index()
 
 
 # --- stems --------------------------------------------------------------------------------------

@@ -59,7 +59,14 @@ def hand_made_kb() -> KnowledgeBase:
                 "ru": ["Нужна ли прививка от кори?"],
             },
             {
-                "de": ["Masern", "Masernimpfung", "Impfpass", "Impfnachweis", "Impfung"],
+                "de": [
+                    "Masern",
+                    "Masernimpfung",
+                    "Impfpass",
+                    "Impfnachweis",
+                    "Impfung",
+                    "rote Flecken",
+                ],
                 "uk": ["кір", "кору", "щеплення", "вакцинація", "довідка"],
                 "en": ["measles", "vaccination", "vaccine", "jab", "immunisation"],
                 "ru": ["корь", "кори", "прививка"],
@@ -248,6 +255,19 @@ def test_nothing_to_read_is_never_a_topic(matcher: Matcher, message: str) -> Non
     assert found.suggestions == ()
 
 
+def test_a_multi_word_keyword_counts_when_its_words_stand_together(matcher: Matcher) -> None:
+    together = dict(matcher.match("Kind hat rote Flecken").ranking)
+    apart = dict(matcher.match("Kind hat Flecken, rote").ranking)
+    assert together["measles"] > apart["measles"]
+    assert matcher.match("Kind hat rote Flecken").label == "measles"
+
+
+def test_other_forms_of_a_synonym_find_its_topic(matcher: Matcher) -> None:
+    # The topic says "anmelden"; "beantrage" is another form of its synonym "beantragen".
+    assert matcher.match("wie beantrage ich das?").label == "registration"
+    assert matcher.match("how do I enrol").label == "registration"
+
+
 def test_a_vague_message_gets_did_you_mean_not_an_answer() -> None:
     # Two labels equally likely: answering either would be a guess.
     t = Thresholds(answer=50, margin=10, suggest=20, suggest_floor=10)
@@ -329,6 +349,21 @@ def real() -> Matcher:
 def test_real_faq_answers_plain_questions(real: Matcher, message: str, label: str) -> None:
     found = real.match(message)
     assert (found.band, found.label) == (Band.ANSWER, label), found.ranking
+
+
+@pytest.mark.parametrize(
+    ("message", "answered"),
+    [
+        ("Übernimmt das Jobcenter den Kitabeitrag?", "rights"),
+        ("Das Jobcenter hat mein Bürgergeld nicht überwiesen", None),
+        ("Wir haben noch freie Plätze, an wen melden wir das?", "kita-admission"),
+        ("Kita in Leipzig anmelden", None),
+    ],
+)
+def test_real_faq_out_of_scope_words_veto_only_when_they_dominate(
+    real: Matcher, message: str, answered: str | None
+) -> None:
+    assert real.match(message).label == answered
 
 
 def test_real_faq_small_talk_and_out_of_scope(real: Matcher) -> None:
