@@ -43,7 +43,7 @@ class Match:
     label: str | None
     """Topic id, "contact" or "office-hours" when band is ANSWER; else None."""
     score: float
-    """0..100, the best label's score."""
+    """0..100, the best topic's (or contact's, office-hours') score; out-of-scope is no topic."""
     lang: str
     lang_confident: bool
     band: Band
@@ -533,7 +533,11 @@ def decide(found: Analysis, t: Thresholds = THRESHOLDS) -> Match:
     if found.smalltalk and (best < t.suggest or best_label == OUT_OF_SCOPE):
         return replace(base, band=Band.SMALLTALK, smalltalk=found.smalltalk)
     if best_label == OUT_OF_SCOPE:
-        return replace(base, smalltalk=OUT_OF_SCOPE if best >= t.suggest else None)
+        # The score tells how sure we are of a topic; out-of-scope's own strength is not that.
+        topic_score = next((s for label, s in ranking if label in found.answerable), 0.0)
+        return replace(
+            base, score=topic_score, smalltalk=OUT_OF_SCOPE if best >= t.suggest else None
+        )
     out_of_scope = dict(ranking).get(OUT_OF_SCOPE, 0.0)
     if best >= t.answer and best - runner_up >= t.margin and best - out_of_scope >= t.veto:
         return replace(base, label=best_label, band=Band.ANSWER)
