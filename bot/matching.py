@@ -80,6 +80,9 @@ class Weights:
     keyword: float = 1.0
     """A word found among a label's keywords or titles."""
     term: float = 1.0
+    audience: float = 1.0
+    """Who writes ("our Kita", "my son") counts this much for the topics meant for them and for
+    everyone (its idf is low: it is spread over most topics)."""
     """A multi-word keyword whose every word is in the message, in any order ("freie Plätze")."""
     phrasing: float = 0.3
     """A word found only in a label's phrasings (plus `phrasing_share` times its share of them)."""
@@ -190,7 +193,7 @@ def _content_words(text: str, lang: str) -> list[str]:
     words: Iterable[str] = reading.words
     if lang != "ru" and reading.romanized:
         words = (*reading.words, *reading.latin_words)
-    return [w for w in words if not tx.is_stop_word(w) and not w.isdigit()]
+    return [w for w in words if len(w) > 1 and not tx.is_stop_word(w) and not w.isdigit()]
 
 
 def _vocab_texts(vocab: Vocabulary) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -214,6 +217,7 @@ class Matcher:
         self,
         label_hits: Mapping[str, Mapping[str, float]],
         terms: Mapping[str, tuple[_Term, ...]],
+        audiences: Mapping[str, frozenset[str]],
         phrases: Mapping[str, tuple[str, ...]],
         smalltalk: Mapping[str, tuple[frozenset[str], frozenset[tuple[str, ...]]]],
         labels: tuple[str, ...],
@@ -223,6 +227,8 @@ class Matcher:
     ) -> None:
         self._key_hits = label_hits
         self._terms = terms
+        self._audiences = audiences
+        """For "kitas" and "families", the labels meant for them."""
         self._phrases = phrases
         self._smalltalk_keys = {intent: keys for intent, (keys, _) in smalltalk.items()}
         self._smalltalk_phrases = {intent: phrases for intent, (_, phrases) in smalltalk.items()}
@@ -286,6 +292,10 @@ class Matcher:
         return cls(
             _key_hits(vocabularies, weights),
             _terms_by_key(vocabularies),
+            {
+                audience: frozenset(t.id for t in kb.topics if t.audience in (audience, "both"))
+                for audience in ("kitas", "families")
+            },
             phrases,
             smalltalk,
             tuple(vocabularies),
@@ -355,7 +365,8 @@ class Matcher:
         if cached is None:
             word = unit[0]
             cached = (
-                word.isdigit()
+                len(word) < 2  # "e" of "E-Mail", a lone initial or a circled Ⓔ
+                or word.isdigit()
                 or any(tx.is_stop_word(w) for w in unit)
                 or any(word_keys(word, lang) & vocab for vocab in self._smalltalk_keys.values())
             )
@@ -445,11 +456,11 @@ class Matcher:
             total += hit.idf
             for label, value in hit.labels.items():
                 evidence[label] += hit.idf * value
-        terms = self._term_hit(units, lang)
-        if terms is not None:
-            total += terms.idf
-            for label, value in terms.labels.items():
-                evidence[label] += terms.idf * value
+        for extra in (self._term_hit(units, lang), self._audience_hit(reading)):
+            if extra is not None:
+                total += extra.idf
+                for label, value in extra.labels.items():
+                    evidence[label] += extra.idf * value
         total += w.unknown * unknown**w.unknown_power
         if OUT_OF_SCOPE in evidence:
             evidence[OUT_OF_SCOPE] *= w.out_of_scope
@@ -490,6 +501,16 @@ class Matcher:
                         labels[label] = self.weights.term
         return self._with_idf(labels) if labels else None
 
+    def _audience_hit(self, reading: tx.Reading) -> _Hit | None:
+        """The topics meant for whoever seems to write, as one more word (none when unclear)."""
+        if self.weights.audience <= 0:
+            return None
+        found = tx.audiences(reading.words)
+        if len(found) != 1:
+            return None
+        labels = self._audiences.get(next(iter(found)), frozenset())
+        return self._with_idf(dict.fromkeys(labels, self.weights.audience)) if labels else None
+
     def _unit_hit(self, unit: tuple[str, ...], lang: str) -> _Hit | None:
         # Only the word as typed gets a typo correction; its alternatives must be known as such.
         found = [self._word_hit(unit[0], lang)]
@@ -503,7 +524,10 @@ class Matcher:
         return self._with_idf(merged.labels)
 
     def _with_idf(self, labels: Mapping[str, float]) -> _Hit:
-        idf = math.log((self._n_labels + 1) / (len(labels) + 0.5)) / self._idf_norm
+        # A word weakly found in other labels' phrasings is still mostly one label's keyword:
+        # count labels by strength, relative to the strongest.
+        spread = sum(labels.values()) / max(labels.values())
+        idf = math.log((self._n_labels + 1) / (spread + 0.5)) / self._idf_norm
         return _Hit(labels, max(idf, 0.05))
 
 

@@ -190,7 +190,7 @@ mit muss muessen nach ne nicht noch nun nur ob oder ohne sehr sein seine sich si
 sollen ueber um und uns unser unsere unserem unseren unserer vom von vor war waere was weil welche
 welcher welches wenn wer werden wie wir wird wo woher wohin wuerde wuerden zu zum zur zwar eigentlich
 denn halt schon bereits einfach genau guten moin hi hey servus danke vielen dank liebe lieber
-sehr geehrte geehrter damen herren frage fragen
+sehr geehrte geehrter damen herren frage fragen tun machen
 """
 _STOP_EN = """
 a about after am an and any anyone are as at be been but by can could did do does doing for from
@@ -204,13 +204,13 @@ _STOP_UK = """
 й і із їх к коли ласка либо ми мене мені мій мого моя моє мої на над нам нас не ні ну о об
 от по при про та так також там те тим то тобто того той ти треба у уже це цей ця ці через чи
 що щоб як яка який які якщо я будь підкажіть скажіть будь-ласка добрий доброго
-привіт дякую будьласка питання
+привіт дякую будьласка питання є робити
 """
 _STOP_RU = """
 а без бы был была были было в вам вас вы все всё где да для до его ее её если есть же за и из
 или им их к как ли мне мой моя мы на нам нас не нет но о об от по при про с со так то того
 ты у уже что чтобы это этот эта эти я пожалуйста подскажите скажите здравствуйте добрый
-спасибо привет вопрос
+спасибо привет вопрос делать
 """
 
 STOP_WORDS: Final[dict[str, frozenset[str]]] = {
@@ -459,6 +459,55 @@ def synonym_key(word: str) -> str | None:
 def _synonyms() -> dict[str, str]:
     """Word or stem (umlauts folded, no apostrophe) -> its group's key; built on first use."""
     return _synonym_index()
+
+
+# --- who is writing -----------------------------------------------------------------------------
+# A Kita leader writes "our Kita", "we as a provider", "I am an educator"; a parent writes "my son".
+# Some topics are for one of them (faq/ `audience`), so who writes tips a close race between
+# "registration" (a parent) and "kita-admission" (a Kita) without deciding it alone.
+
+_WE: Final = _wordset(
+    "wir uns unser unsere unserer unserem unseren we our us ми нас наш наша наше наші нашому "
+    "нашої нашого нашій мы нас наш наша наше наши нашем нашей нашего"
+)
+_SETTING: Final = _wordset(
+    "kita kitas krippe kindergarten einrichtung gruppe gruppen team traeger hort tagespflege "
+    "daycare nursery kindergarten preschool group groups team setting centre center facility "
+    "садок садочок садку садочку садка садочка група групі групу колектив заклад закладі "
+    "садике саду группе группа коллектив"
+)
+_STAFF: Final = _wordset(
+    "traeger kitaleitung kitaleiterin leiterin leiter leitung erzieherin erzieher erziehern "
+    "tagesmutter tagesvater tagespflegeperson fachkraft fachkraefte paedagogin paedagoge "
+    "provider educator educators manager principal childminder staff "
+    "завідувачка завідуюча завідувач керівниця вихователька вихователь виховательки "
+    "вихователі педагог заведующая воспитательница воспитатель"
+)
+_MY: Final = _wordset(
+    "mein meine meinen meinem meiner unser unsere unseren my our мій моя мою мого моєї моїй "
+    "моєму наш нашу нашого нашої мой моя мою моего моей нашего"
+)
+_CHILD: Final = _wordset(
+    "kind sohn tochter kleine kleiner baby child son daughter kid baby дитина дитину дитини "
+    "дитині син сина синові сину донька доньку доньки доньці дочка дочку ребенок ребенка "
+    "ребенку сын сына сыну дочь дочери дочке"
+)
+_CHILD_ALONE: Final = _wordset("синові доньці сину дочке")
+"""Words that already say "my child" ("синові 3 роки")."""
+_NEAR: Final = 3
+
+
+def audiences(words: tuple[str, ...]) -> frozenset[str]:
+    """Who seems to write: "kitas" (staff, providers), "families" (parents), both or neither."""
+    flat = [w.translate(_UMLAUTS) for w in words]
+    found: set[str] = set()
+    for i, word in enumerate(flat):
+        ahead = flat[i + 1 : i + 1 + _NEAR]
+        if word in _STAFF or (word in _WE and any(w in _SETTING for w in ahead)):
+            found.add("kitas")
+        if word in _CHILD_ALONE or (word in _MY and any(w in _CHILD for w in ahead[:2])):
+            found.add("families")
+    return frozenset(found)
 
 
 # --- stems --------------------------------------------------------------------------------------

@@ -352,6 +352,26 @@ def test_real_faq_answers_plain_questions(real: Matcher, message: str, label: st
 
 
 @pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        (
+            "Unser Kindergarten könnte zwei Kinder aus der Ukraine nehmen, was müssen wir tun?",
+            "kita-admission",
+        ),
+        ("Mein Sohn ist 4, wie bekommt er einen Platz im Kindergarten?", "registration"),
+        ("Our nursery could take two children from Ukraine, what do we do?", "kita-admission"),
+        ("у нашому садочку є місця для двох дітей з України, що робити?", "kita-admission"),
+        ("моєму сину 4 роки, як отримати місце в садочку?", "registration"),
+    ],
+)
+def test_real_faq_a_place_is_asked_for_by_parents_and_offered_by_kitas(
+    real: Matcher, message: str, label: str
+) -> None:
+    found = real.match(message)
+    assert (found.band, found.label) == (Band.ANSWER, label), found.ranking
+
+
+@pytest.mark.parametrize(
     ("message", "answered"),
     [
         ("Übernimmt das Jobcenter den Kitabeitrag?", "rights"),

@@ -23,7 +23,13 @@ pytest.importorskip("bot.knowledge", reason="the faq/ loader is not there yet")
 OKSANA = User(2001, "Oksana", "uk")
 MARKUS = User(2002, "Markus", "de")
 UK_REGISTRATION = "Як записати дитину в садочок у Дрездені? Синові 3 роки"
-VAGUE = ("freie Plätze Kita", "Kita Kosten Anmeldung", "Wir haben freie Plätze", "Kita Ukraine")
+VAGUE = (
+    "Trauma Psychologe",
+    "freie Plätze Kita",
+    "Kita Kosten Anmeldung",
+    "Wir haben freie Plätze",
+    "Kita Ukraine",
+)
 """Messages that touch several topics at once; the first in the did-you-mean band is used."""
 
 

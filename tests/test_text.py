@@ -173,3 +173,23 @@ def test_stop_words_in_every_language() -> None:
         assert tx.is_stop_word(word), word
     for word in ("kita", "masern", "садочок", "кору", "measles", "прививка"):
         assert not tx.is_stop_word(word), word
+
+
+@pytest.mark.parametrize(
+    ("message", "who"),
+    [
+        ("Wir als Kita könnten zwei Kinder nehmen", {"kitas"}),
+        ("bei uns in der Krippe ist ein Platz frei", {"kitas"}),
+        ("I am an educator from Kharkiv", {"kitas"}),
+        ("у нашому садочку є вільні місця", {"kitas"}),
+        ("я вихователька", {"kitas"}),
+        ("Meine Tochter ist drei", {"families"}),
+        ("my son is 4", {"families"}),
+        ("синові 3 роки", {"families"}),
+        ("моя донька боїться", {"families"}),
+        ("Wie melde ich an?", set()),
+        ("our educator and my son", {"kitas", "families"}),
+    ],
+)
+def test_who_writes_is_read_from_the_words(message: str, who: set[str]) -> None:
+    assert tx.audiences(read(message).words) == who
