@@ -362,12 +362,14 @@ def privacy(t: Translator, operator: str, retention_days: int) -> Reply:
         ),
         escape(
             t.ngettext(
-                "Questions the bot could not answer are kept without any name or id, with numbers, "
-                "e-mail addresses and phone numbers removed, so that staff can improve the answers; "
-                "they are deleted after {n} day.",
-                "Questions the bot could not answer are kept without any name or id, with numbers, "
-                "e-mail addresses and phone numbers removed, so that staff can improve the answers; "
-                "they are deleted after {n} days.",
+                "Questions the bot could not answer are kept without your user or chat id, so that "
+                "staff can improve the answers. Numbers, e-mail addresses, phone numbers, links and "
+                "@usernames are removed from them, but names are not: please do not write names or "
+                "other personal details. The questions are deleted after {n} day.",
+                "Questions the bot could not answer are kept without your user or chat id, so that "
+                "staff can improve the answers. Numbers, e-mail addresses, phone numbers, links and "
+                "@usernames are removed from them, but names are not: please do not write names or "
+                "other personal details. The questions are deleted after {n} days.",
                 retention_days,
             )
         ),

@@ -260,6 +260,28 @@ def test_privacy_names_operator_storage_and_telegram(conversation: Conversation)
         assert all(word in reply.text for word in words), (lang, reply.text)
 
 
+def test_privacy_says_names_stay_in_kept_questions_as_they_do(
+    conversation: Conversation,
+) -> None:
+    # Scrubbing removes numbers and addresses but cannot recognise names: /privacy must say so.
+    conversation.handle(
+        TextEvent("Olena Koval, 0176 5551234, olena@example.com: Gibt es Schwimmkurse?"),
+        Who(chosen_lang="de"),
+    )
+    admin = Who(chosen_lang="en", is_admin=True)
+    kept = only(conversation.handle(CommandEvent("unanswered"), admin).replies).text
+    assert "Olena Koval" in kept and "Schwimmkurse" in kept
+    assert "5551234" not in kept and "example.com" not in kept
+    for lang, (honest, promise) in {
+        "de": (("Namen aber nicht", "keine Namen"), "ohne Namen"),
+        "uk": (("звичайні імена залишаються", "не пишіть імен"), "без імені"),
+        "en": (("names are not", "do not write names"), "without any name"),
+    }.items():
+        reply = only(conversation.handle(CommandEvent("privacy"), Who(chosen_lang=lang)).replies)  # type: ignore[arg-type]
+        assert all(words in reply.text for words in honest), (lang, reply.text)
+        assert promise not in reply.text, (lang, reply.text)
+
+
 def test_non_admin_stats_reveals_nothing(conversation: Conversation) -> None:
     for command in ("stats", "unanswered", "reload"):
         reply = only(
