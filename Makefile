@@ -35,7 +35,7 @@ bench: $(STAMP)
 # After changing interface strings in bot/: refresh the template and the catalogs, then translate.
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F locales/babel.cfg --no-location --sort-output --omit-header -o locales/messages.pot bot
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-location --omit-header --ignore-obsolete
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --ignore-obsolete --width 100
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
