@@ -1093,6 +1093,7 @@ def _read_topics(faq_dir: Path, problems: list[Problem]) -> list[tuple[_File, An
         if isinstance(data, dict):
             _check_topic(file, data, file.path.stem)
     _check_topic_links(topics)
+    _check_unique_titles(topics)
     return topics
 
 
@@ -1125,6 +1126,31 @@ def _check_topic_links(topics: list[tuple[_File, Any]]) -> None:
                 maybe = f" Meinten Sie '{guess}'?" if guess else ""
                 message = f"Das Thema '{related}' gibt es nicht (keine Datei topics/{related}.yaml).{maybe}"
             file.report(file.at(key), message, key=key)
+
+
+def _check_unique_titles(topics: list[tuple[_File, Any]]) -> None:
+    """No two topics share a title in one language: the menu would show two identical buttons."""
+    first: dict[tuple[str, str], tuple[_File, str]] = {}
+    for file, data in topics:
+        titles = data.get("title") if isinstance(data, dict) else None
+        for lang, title in (titles or {}).items():
+            if not isinstance(title, str):
+                continue
+            # Case and spacing do not make two buttons look different to a family.
+            seen = (lang, " ".join(title.split()).casefold())
+            if seen not in first:
+                first[seen] = (file, title)
+                continue
+            other, _ = first[seen]
+            line = other.at(("title", lang))[0]
+            key: Key = ("title", lang)
+            file.report(
+                file.at(key),
+                f"Den Titel '{title}' hat schon das Thema in {other.path.name} (Zeile {line}). "
+                "Im Menü stünden zwei gleiche Knöpfe: geben Sie diesem Thema einen eigenen Titel "
+                "(beim Kopieren einer Datei alle drei Sprachen ändern).",
+                key=key,
+            )
 
 
 def _collect(faq_dir: Path) -> tuple[KnowledgeBase | None, list[Problem]]:

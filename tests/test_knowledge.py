@@ -453,6 +453,32 @@ def test_the_same_id_twice_names_the_other_file(faq: Path) -> None:
     assert any("Die id 'beta' gibt es schon in beta.yaml" in m for m in messages)
 
 
+def test_a_copied_topic_with_the_same_title_is_found_where_the_copy_says_it(faq: Path) -> None:
+    # Two identical buttons in the menu: a family cannot tell which answer is behind which.
+    text = (faq / "topics" / "beta.yaml").read_text(encoding="utf-8")
+    text = text.replace('id: "beta"', 'id: "gamma"')
+    save(faq / "topics" / "gamma.yaml", text.replace('uk: "Прийом"', 'uk: "Нова тема"'))
+    copy = faq / "topics" / "gamma.yaml"
+    problems = [p for p in validate(faq) if "hat schon das Thema" in p.message]
+    assert [(p.path, p.line) for p in problems] == [
+        (copy, line_of(copy, 'de: "Aufnahme"')),
+        (copy, line_of(copy, 'en: "Admission"')),
+    ]
+    de_line = line_of(faq / "topics" / "beta.yaml", 'de: "Aufnahme"')
+    assert problems[0].message.startswith(
+        f"title › de: Den Titel 'Aufnahme' hat schon das Thema in beta.yaml (Zeile {de_line})."
+    )
+    assert "eigenen Titel" in problems[0].message
+    with pytest.raises(KnowledgeError):
+        load_knowledge(faq)
+
+
+def test_titles_differing_only_in_case_or_spacing_count_as_the_same(faq: Path) -> None:
+    replace_once(faq / "topics" / "beta.yaml", 'en: "Admission"', 'en: "  registration "')
+    [problem] = problems_in(faq, "beta.yaml")
+    assert "Den Titel 'registration' hat schon das Thema in alpha.yaml" in problem.message
+
+
 def test_a_file_with_another_ending_is_mentioned_not_read(faq: Path) -> None:
     save(faq / "topics" / "gamma.yml", "id: kaputt: ja\n")
     [problem] = validate(faq)
@@ -478,7 +504,13 @@ def test_an_empty_topics_folder_or_missing_folder_cannot_load(faq: Path, tmp_pat
 def test_a_new_topic_is_one_new_file(faq: Path) -> None:
     text = (faq / "topics" / "beta.yaml").read_text(encoding="utf-8")
     text = text.replace('id: "beta"', 'id: "gamma"').replace("order: 2", "order: 0")
-    save(faq / "topics" / "gamma.yaml", text.replace('"Aufnahme"', '"Neues Thema"'))
+    for old, new in (
+        ('"Aufnahme"', '"Neues Thema"'),
+        ("Прийом", "Нова тема"),
+        ("Admission", "New"),
+    ):
+        text = text.replace(old, new)
+    save(faq / "topics" / "gamma.yaml", text)
     assert validate(faq) == []
     kb = load_knowledge(faq)
     assert kb.topic_ids == ("gamma", "alpha", "beta")  # menu order, then id
@@ -627,6 +659,9 @@ def test_added_and_removed_files_count_as_changes(
         (faq / "topics" / "beta.yaml")
         .read_text(encoding="utf-8")
         .replace('id: "beta"', 'id: "gamma"')
+        .replace('"Aufnahme"', '"Gamma"')
+        .replace('"Прийом"', '"Гамма"')
+        .replace('"Admission"', '"Gamma"')
     )
     save(faq / "topics" / "gamma.yaml", text)
     clock.advance()
@@ -745,6 +780,8 @@ def test_a_tenth_topic_in_the_real_faq_needs_no_code(
     shutil.copytree(REAL_FAQ, faq)
     source = REAL_TOPIC_FILES[0]
     text = source.read_text(encoding="utf-8").replace(f'id: "{source.stem}"', 'id: "new-topic"')
+    for title in yaml.safe_load(text)["title"].values():  # a copy needs its own titles
+        text = text.replace(f'"{title}"', f'"Neu: {title}"')
     related = re.compile(r"^related:.*$", re.MULTILINE)
     save(faq / "topics" / "new-topic.yaml", related.sub("related: []", text))
     assert [p for p in validate(faq) if p.severity == "error"] == []
