@@ -121,23 +121,24 @@ class Chat:
     def show(self, reply: Reply) -> None:
         """Print a reply: text with numbered topics, then the remaining buttons with letters."""
         numbers = self.topic_numbers()
-        titles = {
-            b.label: b
-            for row in reply.buttons
-            for b in row
-            if b.data.startswith(replies.TOPIC_PREFIX)
-        }
+        on_buttons = {b.data for row in reply.buttons for b in row}
+        # Listed topics are told apart by their place in the menu's lists, not by their title:
+        # two topics may carry the same title, and each must keep its own number.
+        families, kitas = replies.menu_groups(self.conversation.brain.kb)
+        pending = [
+            topic for topic in (*families, *kitas) if replies.TOPIC_PREFIX + topic.id in on_buttons
+        ]
         shown: set[str] = set()
         lines = []
         for line in html_to_text(reply.text).splitlines():
             title = line[2:] if line.startswith("• ") else None
-            button = titles.get(title) if title else None
-            topic_id = button.data[len(replies.TOPIC_PREFIX) :] if button else None
-            if button and topic_id in numbers:
-                lines.append(f"[{numbers[topic_id]}] {title}")
-                shown.add(button.data)
-            else:
+            topic = next((t for t in pending if title and t.title[reply.lang] == title), None)
+            if topic is None:
                 lines.append(line)
+                continue
+            pending.remove(topic)  # the first of equal titles is this line's; the next, the next
+            lines.append(f"[{numbers[topic.id]}] {title}")
+            shown.add(replies.TOPIC_PREFIX + topic.id)
         lines += self._buttons(reply.buttons, numbers, shown)
         self.print("\n".join(lines))
 

@@ -127,10 +127,16 @@ def _reply(
     return Reply(text=text, kind=kind, lang=t.lang, buttons=buttons, topic_id=topic)
 
 
-def menu(t: Translator, kb: KnowledgeBase, intro: str | None = None) -> Reply:
-    """The topic menu, grouped for families and for Kitas, with contact and hours buttons."""
+def menu_groups(kb: KnowledgeBase) -> tuple[list[Topic], list[Topic]]:
+    """The menu's two lists in menu order: for families, for Kitas ("both" topics are in each)."""
     families = [topic for topic in kb.topics if topic.audience in ("families", "both")]
     kitas = [topic for topic in kb.topics if topic.audience in ("kitas", "both")]
+    return families, kitas
+
+
+def menu(t: Translator, kb: KnowledgeBase, intro: str | None = None) -> Reply:
+    """The topic menu, grouped for families and for Kitas, with contact and hours buttons."""
+    families, kitas = menu_groups(kb)
     parts = [escape(intro)] if intro else []
     parts.append(escape(t.gettext("Choose a topic or write your question in your own words.")))
     for heading, group in (
