@@ -406,7 +406,7 @@ _SYNONYM_GROUPS: Final = (
     "therapist counsellor counselor психолог психолога психологом психотерапевт терапевт",
     "amt behoerde office authority відомство амт амту амті ведомство",
     "oeffnungszeiten sprechzeiten geoeffnet offen hours opening open відкрито відкритий "
-    "графік прийому открыто",
+    "графік открыто",
     "adresse anschrift address адреса адресу адрес",
     "telefon telefonnummer phone telephone телефон телефону номер",
     "flyer handzettel infoblatt infoblaetter merkblatt broschuere leaflet brochure handout "
@@ -477,12 +477,17 @@ _SETTING: Final = _wordset(
     "садике саду группе группа коллектив"
 )
 _STAFF: Final = _wordset(
-    "traeger kitaleitung kitaleiterin leiterin leiter leitung erzieherin erzieher erziehern "
-    "tagesmutter tagesvater tagespflegeperson fachkraft fachkraefte paedagogin paedagoge "
-    "provider educator educators manager principal childminder staff "
-    "завідувачка завідуюча завідувач керівниця вихователька вихователь виховательки "
-    "вихователі педагог заведующая воспитательница воспитатель"
+    "traeger kitaleitung kitaleiterin leiterin leiter leitung einrichtungsleitung provider "
+    "manager principal staff завідувачка завідуюча завідувач керівниця заведующая"
 )
+"""Roles only a Kita side has."""
+_ROLE: Final = _wordset(
+    "erzieherin erzieher tagesmutter tagesvater tagespflegeperson fachkraft paedagogin paedagoge "
+    "educator teacher childminder nanny вихователька вихователь вихователькою вихователем "
+    "педагог педагогом денна няня воспитательница воспитатель воспитателем"
+)
+"""Roles a parent may be looking for ("wir suchen eine Tagesmutter"): they count after "I am"."""
+_I_AM: Final = _wordset("bin als am im i'm as я працюю работаю arbeite work як")
 _MY: Final = _wordset(
     "mein meine meinen meinem meiner unser unsere unseren my our мій моя мою мого моєї моїй "
     "моєму наш нашу нашого нашої мой моя мою моего моей нашего"
@@ -503,7 +508,12 @@ def audiences(words: tuple[str, ...]) -> frozenset[str]:
     found: set[str] = set()
     for i, word in enumerate(flat):
         ahead = flat[i + 1 : i + 1 + _NEAR]
-        if word in _STAFF or (word in _WE and any(w in _SETTING for w in ahead)):
+        before = flat[max(i - 2, 0) : i]
+        if (
+            word in _STAFF
+            or (word in _ROLE and any(w in _I_AM for w in before))
+            or (word in _WE and any(w in _SETTING for w in ahead))
+        ):
             found.add("kitas")
         if word in _CHILD_ALONE or (word in _MY and any(w in _CHILD for w in ahead[:2])):
             found.add("families")

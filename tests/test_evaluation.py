@@ -88,7 +88,9 @@ def test_the_table_lists_figures_and_misses() -> None:
 
 def test_wrong_answers_cost_more_than_right_ones_earn() -> None:
     outcomes = evaluate(SCRIPT, ITEMS).outcomes
-    assert objective(outcomes) == 2 - 2 * 2  # two right, one wrong answer, one none answered
+    # In scope: two of four right, one of four wrong; off topic: one of two left unanswered.
+    assert objective(outcomes) == 2 / 4 - 2 * 1 / 4 + 1 / 2
+    assert objective(iter(outcomes)) == objective(outcomes)  # the tuning passes a generator
 
 
 def test_load_eval_reads_items_and_rejects_broken_ones(tmp_path: Path) -> None:

@@ -188,7 +188,9 @@ def test_stop_words_in_every_language() -> None:
         ("синові 3 роки", {"families"}),
         ("моя донька боїться", {"families"}),
         ("Wie melde ich an?", set()),
-        ("our educator and my son", {"kitas", "families"}),
+        ("Ich bin Tagesmutter", {"kitas"}),
+        ("Wir suchen eine Tagesmutter für unseren Sohn", {"families"}),
+        ("our kita and my son", {"kitas", "families"}),
     ],
 )
 def test_who_writes_is_read_from_the_words(message: str, who: set[str]) -> None:
