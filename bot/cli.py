@@ -283,8 +283,16 @@ def _eval(settings: Settings, file: Path | None) -> int:
 def _stats(settings: Settings, days: int, as_csv: bool, lang: Lang) -> int:
     from bot import stats
     from bot.i18n import Catalogs
-    from bot.store import Store
+    from bot.store import DB_NAME, Store
 
+    if not (settings.data_dir / DB_NAME).is_file():
+        # A report must not create the data folder or the key: that is the running bot's job.
+        print(
+            f"kita-bot: no statistics yet: no database in {settings.data_dir.resolve()} "
+            "(the bot creates it when it gets its first question).",
+            file=sys.stderr,
+        )
+        return EXIT_OK
     store = Store(settings.data_dir, settings.retention_days)
     report = stats.build_report(store, datetime.now(ZoneInfo("Europe/Berlin")).date(), max(days, 1))
     if as_csv:

@@ -162,3 +162,14 @@ def test_stats_show_what_was_asked_and_missed_in_a_chat(tmp_path: Path) -> None:
     assert "Schwimmkurse" in result.stdout
     csv = run(["stats", "--csv"], tmp_path)
     assert "label,registration,1" in csv.stdout
+
+
+@pytest.mark.parametrize("options", [[], ["--csv"]])
+def test_stats_before_any_question_says_so_and_creates_nothing(
+    tmp_path: Path, options: list[str]
+) -> None:
+    result = run(["stats", *options], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "no statistics yet" in result.stderr
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # no data folder, no key file
