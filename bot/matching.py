@@ -117,6 +117,8 @@ _SEPARABLE: Final = frozenset(
 """German separable verb prefixes, found at the end of a clause: "melde ich mein Kind an"."""
 _MIN_COMPOUND_PART: Final = 4
 _LINKING: Final = ("", "s", "n", "en", "e", "es")
+_MIN_HEAD_NOUN: Final = 7
+"""A compound's last part this long is looked up on its own (with its stem and synonyms)."""
 
 
 # --- keys of a word -----------------------------------------------------------------------------
@@ -427,18 +429,28 @@ class Matcher:
         return None
 
     def _compound(self, word: str, lang: str, factor: float) -> _Hit | None:
-        """Kitabeitrag -> kita + beitrag: the labels both parts point to, weaker."""
+        """Kitabeitrag -> kita + beitrag: the labels both parts point to, weaker.
+
+        In a German compound the last part names the thing (a Kinderpsychotherapeut is a
+        Psychotherapeut), so a long known last part counts even when the first part is unknown.
+        """
         known = self._key_hits
         for cut in range(len(word) - _MIN_COMPOUND_PART, _MIN_COMPOUND_PART - 1, -1):
             head, tail = word[:cut], word[cut:]
-            if tail not in known:
+            tail_hit = (
+                self._lookup(tail, lang, factor)
+                if tail in known or len(tail) >= _MIN_HEAD_NOUN
+                else None
+            )
+            if tail_hit is None:
                 continue
             for link in _LINKING:
                 if head.endswith(link) and len(head) - len(link) >= 3:
                     stem = head[: len(head) - len(link)] if link else head
                     if stem in known:
-                        labels = _merge_labels(known[stem], known[tail], factor)
-                        return self._with_idf(labels)
+                        return self._with_idf(_merge_labels(known[stem], tail_hit.labels, 1.0))
+            if len(tail) >= _MIN_HEAD_NOUN:
+                return tail_hit
         return None
 
     def _scores(self, units: list[tuple[str, ...]], reading: tx.Reading) -> dict[str, float]:

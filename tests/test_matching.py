@@ -166,6 +166,7 @@ def matcher() -> Matcher:
         ("Muss mein Sohn gegen Masern geimpft sein?", "measles"),
         ("brauch ich einen impfpas fuer die krippe", "measles"),
         ("masernimpfung pflicht??", "measles"),
+        ("Kinderpsychotherapeutin gesucht", "psychosocial-help"),  # unknown head, known last part
         ("Kitaplatz anmelden, wie geht das?", "registration"),
         ("wie funktioniert die anmeldnug", "registration"),
         ("Wann sind die Oeffnungszeiten?", "office-hours"),
