@@ -195,7 +195,7 @@ def _content_words(text: str, lang: str) -> list[str]:
     words: Iterable[str] = reading.words
     if lang != "ru" and reading.romanized:
         words = (*reading.words, *reading.latin_words)
-    return [w for w in words if len(w) > 1 and not tx.is_stop_word(w) and not w.isdigit()]
+    return [w for w in words if len(w) > 1 and not tx.is_stop_word(w, lang) and not w.isdigit()]
 
 
 def _vocab_texts(vocab: Vocabulary) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -369,7 +369,7 @@ class Matcher:
             cached = (
                 len(word) < 2  # "e" of "E-Mail", a lone initial or a circled Ⓔ
                 or word.isdigit()
-                or any(tx.is_stop_word(w) for w in unit)
+                or any(tx.is_stop_word(w, lang) for w in unit)
                 or any(word_keys(word, lang) & vocab for vocab in self._smalltalk_keys.values())
             )
             if len(self._filler_cache) < _CACHE_SIZE:

@@ -223,12 +223,18 @@ _STOP_LATIN: Final = STOP_WORDS["de"] | STOP_WORDS["en"]
 _STOP_CYRILLIC: Final = STOP_WORDS["uk"] | STOP_WORDS["ru"]
 
 
+# A function word in one language can be the topic in another: German "war" (was) is English "war".
+_CONTENT_HERE: Final[dict[str, frozenset[str]]] = {"en": frozenset({"war"})}
+
+
 @lru_cache(maxsize=65536)
-def is_stop_word(word: str) -> bool:
-    """True for a function word of any of our languages in the word's own script."""
+def is_stop_word(word: str, lang: str = "") -> bool:
+    """True for a function word of any of our languages in the word's own script, unless the
+    message's language `lang` uses it as a content word."""
     if word_script(word) == "cyrillic":
         return word in _STOP_CYRILLIC
-    return word.translate(_UMLAUTS) in _STOP_LATIN
+    flat = word.translate(_UMLAUTS)
+    return flat in _STOP_LATIN and flat not in _CONTENT_HERE.get(lang, ())
 
 
 # --- romanised Ukrainian ------------------------------------------------------------------------
