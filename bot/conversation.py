@@ -178,7 +178,7 @@ class Conversation:
         elif found.band is Band.SMALLTALK and found.smalltalk in ("greeting", "thanks"):
             reply = replies.smalltalk(t, kb, found.smalltalk)
         else:
-            reply = self._fallback(t, kb, out_of_scope=found.smalltalk == "out-of-scope")
+            reply = self._fallback(t, kb, reason=found.smalltalk)
             unanswered = text
         self._record(
             kb,
@@ -256,10 +256,10 @@ class Conversation:
         topic = kb.topic(label)
         return replies.answer(t, kb, topic, status, now) if topic else None
 
-    def _fallback(self, t: Translator, kb: KnowledgeBase, *, out_of_scope: bool = False) -> Reply:
+    def _fallback(self, t: Translator, kb: KnowledgeBase, *, reason: str | None = None) -> Reply:
         now = self._now()
         status = hours_status(kb.office.hours, now, t.lang)
-        return replies.fallback(t, kb, status, now, out_of_scope=out_of_scope)
+        return replies.fallback(t, kb, status, now, reason=reason)
 
     def _record(
         self, kb: KnowledgeBase, lang: str, label: str | None, band: str, unanswered: str | None

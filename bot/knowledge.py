@@ -35,9 +35,11 @@ except ImportError:  # PyYAML without libyaml: the same nodes and positions, ten
 
 from bot.models import (
     AUDIENCES,
+    ELSEWHERE,
     LANGUAGES,
     SERVICE_INTENTS,
     SMALLTALK_INTENTS,
+    WHERES,
     Email,
     Interval,
     KnowledgeBase,
@@ -308,6 +310,7 @@ TOPIC: Final = Record(
     },
     optional={
         "order": Whole(),
+        "where": Text(_one_of(WHERES, "Gültigkeit")),
         "related": ListOf(Text(), may_be_empty=True),
         "links": ListOf(_LINK, may_be_empty=True),
     },
@@ -342,7 +345,9 @@ OFFICE: Final = Record(
 )
 
 SMALLTALK: Final = Record(
-    {name: _VOCABULARY for name in SMALLTALK_INTENTS}, unknown="Unbekannter Bereich"
+    {name: _VOCABULARY for name in SMALLTALK_INTENTS if name != ELSEWHERE},
+    {ELSEWHERE: _VOCABULARY},
+    unknown="Unbekannter Bereich",
 )
 
 
@@ -1015,6 +1020,7 @@ def _topic(data: Mapping[str, Any], path: Path) -> Topic:
         reviewed=data["reviewed"],
         related=tuple(data.get("related", [])),
         order=data.get("order", 1000),
+        where=data.get("where", "dresden"),
         path=path,
     )
 
@@ -1177,7 +1183,9 @@ def _collect(faq_dir: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
             )
         ),
         office=_office(office),
-        smalltalk={name: _vocabulary(smalltalk[name]) for name in SMALLTALK_INTENTS},
+        smalltalk={
+            name: _vocabulary(smalltalk[name]) for name in SMALLTALK_INTENTS if name in smalltalk
+        },
     )
     return kb, problems
 

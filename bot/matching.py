@@ -22,6 +22,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bot import text as tx
 from bot.models import (
+    ELSEWHERE,
     GREETING,
     OUT_OF_SCOPE,
     SERVICE_INTENTS,
@@ -50,7 +51,7 @@ class Match:
     suggestions: tuple[str, ...] = ()
     """Band SUGGEST: the best two or three labels, best first."""
     smalltalk: str | None = None
-    """"greeting", "thanks" or "out-of-scope" when recognised."""
+    """"greeting", "thanks", "out-of-scope" or "elsewhere" (another town) when recognised."""
     ranking: tuple[tuple[str, float], ...] = ()
     """The best few (label, score), for debugging and evaluation."""
 
@@ -226,6 +227,7 @@ class Matcher:
         answerable: frozenset[str],
         thresholds: Thresholds = THRESHOLDS,
         weights: Weights = WEIGHTS,
+        elsewhere: Elsewhere | None = None,
     ) -> None:
         self._key_hits = label_hits
         self._terms = terms
@@ -239,6 +241,7 @@ class Matcher:
         }
         self._labels = labels
         self._answerable = answerable
+        self._elsewhere = elsewhere or Elsewhere()
         self.thresholds = thresholds
         self.weights = weights
         self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
@@ -285,6 +288,7 @@ class Matcher:
             for intent in SMALLTALK_GREETING_THANKS
             if intent in kb.smalltalk
         }
+        places, place_phrases = _smalltalk_vocab(kb.smalltalk.get(ELSEWHERE, Vocabulary()))
         answerable = frozenset(label for label in vocabularies if label != OUT_OF_SCOPE)
         phrases = {
             label: tuple(dict.fromkeys(p for p in vocab.phrases if p))
@@ -304,6 +308,11 @@ class Matcher:
             answerable,
             thresholds,
             weights,
+            Elsewhere(
+                places,
+                place_phrases,
+                anywhere=frozenset(t.id for t in kb.topics if t.where == "anywhere"),
+            ),
         )
 
     # --- matching ---
@@ -322,6 +331,8 @@ class Matcher:
             smalltalk = self._smalltalk(units, reading, phrase_intents)
             return Analysis(reading.lang, reading.confident, (), smalltalk, self._answerable)
         scores = self._scores(content, reading)
+        if self._elsewhere.named(units, reading.lang):
+            scores = self._elsewhere.only_anywhere(scores)
         ranking = tuple(sorted(scores.items(), key=lambda item: (-item[1], item[0])))
         # "thanks for the help": small talk unless the rest is a question we can answer.
         smalltalk = self._smalltalk(units, reading, phrase_intents) if len(content) <= 2 else None
@@ -396,7 +407,7 @@ class Matcher:
         if cached is not None or (word, lang) in self._word_cache:
             return cached
         hit = self._lookup(word, lang)
-        if hit is None:
+        if hit is None and not self._elsewhere.is_place(word, lang):  # Freital is no Freitag
             hit = self._corrected(word, lang)
         if len(self._word_cache) < _CACHE_SIZE:
             self._word_cache[(word, lang)] = hit
@@ -543,6 +554,50 @@ class Matcher:
         return _Hit(labels, max(idf, 0.05))
 
 
+_HOME: Final = ("dresd", "дрезд", "drezd")
+"""Dresden, Dresdner, Дрездені, Drezdeni: a message about Dresden is not about elsewhere."""
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """Another town named in a message ("Kita in Leipzig"), from faq/smalltalk.yaml `elsewhere`.
+
+    Only the topics whose answers hold anywhere (`where: "anywhere"`, like the measles law) may
+    answer it; the Dresden-only topics' best score becomes the label ELSEWHERE, so a question about
+    another town's registration gets "ask that town" instead of Dresden's portal.
+    """
+
+    keys: frozenset[str] = frozenset()
+    phrases: frozenset[tuple[str, ...]] = frozenset()
+    anywhere: frozenset[str] = frozenset()
+
+    def named(self, units: list[tuple[str, ...]], lang: str) -> bool:
+        """True when the message names another place and not Dresden."""
+        if not self.keys and not self.phrases:
+            return False
+        flat = [tx.fold_umlauts(unit[0]) for unit in units]
+        if any(word.startswith(_HOME) for word in flat):
+            return False
+        if any(self.is_place(word, lang) for word in flat):
+            return True
+        return any(
+            tuple(flat[i : i + len(phrase)]) == phrase
+            for phrase in self.phrases
+            for i in range(len(flat) - len(phrase) + 1)
+        )
+
+    def is_place(self, word: str, lang: str) -> bool:
+        return not self.keys.isdisjoint(word_keys(word, lang))
+
+    def only_anywhere(self, scores: Mapping[str, float]) -> dict[str, float]:
+        """Dresden-only labels give way to ELSEWHERE, which takes the best of their scores."""
+        kept = {OUT_OF_SCOPE, *self.anywhere}
+        local = [s for label, s in scores.items() if label not in kept]
+        result = {label: (s if label in kept else 0.0) for label, s in scores.items()}
+        result[ELSEWHERE] = max(local, default=0.0)
+        return result
+
+
 @dataclass(frozen=True)
 class Analysis:
     """What the matcher found before deciding: every label's score, best first."""
@@ -568,6 +623,9 @@ def decide(found: Analysis, t: Thresholds = THRESHOLDS) -> Match:
     base = Match(None, best, found.lang, found.lang_confident, Band.NONE, ranking=top)
     if found.smalltalk and (best < t.suggest or best_label == OUT_OF_SCOPE):
         return replace(base, band=Band.SMALLTALK, smalltalk=found.smalltalk)
+    if best_label == ELSEWHERE:
+        # A question about another town's Kitas or offices: ours would be the wrong answer.
+        return replace(base, smalltalk=ELSEWHERE if best >= t.suggest else None)
     if best_label == OUT_OF_SCOPE:
         # The score tells how sure we are of a topic; out-of-scope's own strength is not that.
         topic_score = next((s for label, s in ranking if label in found.answerable), 0.0)

@@ -26,6 +26,11 @@ Localized: TypeAlias = Mapping[Lang, str]
 Audience: TypeAlias = Literal["families", "kitas", "both"]
 AUDIENCES: Final[tuple[Audience, ...]] = get_args(Audience)
 
+Where: TypeAlias = Literal["dresden", "anywhere"]
+"""Where an answer holds: in Dresden only (the city's portal, office, fees), or anywhere (a federal
+law like the measles rule, pedagogy)."""
+WHERES: Final[tuple[Where, ...]] = get_args(Where)
+
 CONTACT: Final = "contact"
 OFFICE_HOURS: Final = "office-hours"
 SERVICE_INTENTS: Final[tuple[str, ...]] = (CONTACT, OFFICE_HOURS)
@@ -33,7 +38,9 @@ SERVICE_INTENTS: Final[tuple[str, ...]] = (CONTACT, OFFICE_HOURS)
 GREETING: Final = "greeting"
 THANKS: Final = "thanks"
 OUT_OF_SCOPE: Final = "out-of-scope"
-SMALLTALK_INTENTS: Final[tuple[str, ...]] = (GREETING, THANKS, OUT_OF_SCOPE)
+ELSEWHERE: Final = "elsewhere"
+"""Another town: its Kitas and offices are not ours; only answers that hold `anywhere` apply."""
+SMALLTALK_INTENTS: Final[tuple[str, ...]] = (GREETING, THANKS, OUT_OF_SCOPE, ELSEWHERE)
 
 
 def is_lang(code: str) -> bool:
@@ -69,6 +76,7 @@ class Topic:
     reviewed: date
     related: tuple[str, ...]
     order: int = 1000
+    where: Where = "dresden"
     path: Path | None = None
 
 
@@ -124,7 +132,8 @@ class KnowledgeBase:
     """In menu order."""
     office: Office
     smalltalk: Mapping[str, Vocabulary]
-    """`greeting`, `thanks` and `out-of-scope`: recognised, never answered with a topic."""
+    """`greeting`, `thanks`, `out-of-scope` and `elsewhere` (optional): recognised, never answered
+    with a topic."""
 
     def topic(self, topic_id: str) -> Topic | None:
         """The topic with this id, if any."""

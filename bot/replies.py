@@ -14,7 +14,16 @@ from datetime import date, datetime, timedelta
 from bot.events import Button, Keyboard, Reply, ReplyKind
 from bot.hours import HoursStatus
 from bot.i18n import Translator
-from bot.models import CONTACT, LANGUAGES, OFFICE_HOURS, KnowledgeBase, Office, Topic
+from bot.models import (
+    CONTACT,
+    ELSEWHERE,
+    LANGUAGES,
+    OFFICE_HOURS,
+    OUT_OF_SCOPE,
+    KnowledgeBase,
+    Office,
+    Topic,
+)
 
 # Button data: short codes, well under Telegram's 64-byte callback_data limit.
 TOPIC_PREFIX = "t:"
@@ -279,13 +288,20 @@ def fallback(
     status: HoursStatus,
     now: datetime,
     *,
-    out_of_scope: bool = False,
+    reason: str | None = None,
 ) -> Reply:
-    """No answer: say so, show the menu, and where people can ask in person."""
-    if out_of_scope:
+    """No answer: say so (and why, when the matcher knows: `out-of-scope` or `elsewhere`), show
+    the menu, and where people can ask in person."""
+    if reason == OUT_OF_SCOPE:
         intro = t.gettext(
             "I can only help with child day care in Dresden (Kita, Krippe, Hort, "
             "Kindertagespflege), so I have no answer to that."
+        )
+    elif reason == ELSEWHERE:
+        intro = t.gettext(
+            "I only know about child day care in Dresden. For a Kita place or an office in another "
+            "town, please ask the youth office (Jugendamt) of that town or district. If you live "
+            "in Dresden, choose a topic or ask the office:"
         )
     else:
         intro = t.gettext(

@@ -205,6 +205,31 @@ def test_no_match_gets_the_menu_and_the_office(conversation: Conversation, text:
 
 
 @pytest.mark.parametrize(
+    ("text", "lang", "words"),
+    [
+        ("Kita-Platz in Radebeul gesucht", "de", "Jugendamt dieser Stadt"),
+        (
+            "Як записати дитину в садочок у Лейпцигу?",
+            "uk",
+            "зверніться до відомства у справах молоді",
+        ),
+        (
+            "When is the youth office in Potsdam open?",
+            "en",
+            "youth office (Jugendamt) of that town",
+        ),
+    ],
+)
+def test_another_towns_question_is_sent_to_that_towns_youth_office(
+    conversation: Conversation, text: str, lang: str, words: str
+) -> None:
+    reply = only(conversation.handle(TextEvent(text), Who(client_lang=lang)).replies)
+    assert reply.kind == "fallback"
+    assert words in plain(reply)
+    assert "Breitscheidstraße 78e" in reply.text  # for those who do live in Dresden
+
+
+@pytest.mark.parametrize(
     ("text", "word"), [("Hallo", "Hallo"), ("дякую", "Будь ласка"), ("thanks a lot!", "welcome")]
 )
 def test_greetings_and_thanks_get_a_friendly_reply_with_the_menu(

@@ -201,6 +201,13 @@ BREAKS: dict[str, Break] = {
         'audience: "family"',
         "Unbekannte Zielgruppe 'family'. Meinten Sie 'families'?",
     ),
+    "unknown where": Break(
+        TOPIC,
+        'audience: "families"',
+        'audience: "families"\nwhere: "everywhere"',
+        "Unbekannte Gültigkeit 'everywhere'. Meinten Sie 'anywhere'?",
+        at="where:",
+    ),
     "url without https": Break(
         TOPIC,
         'url: "https://kitaportal.dresden.de"',

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.matching import Band, Matcher, Thresholds, decide, score
 from bot.models import (
+    ELSEWHERE,
     KnowledgeBase,
     Office,
     OfficeHours,
@@ -384,6 +385,30 @@ def test_real_faq_a_place_is_asked_for_by_parents_and_offered_by_kitas(
 def test_real_faq_words_that_name_the_topic(real: Matcher, message: str, label: str) -> None:
     found = real.match(message)
     assert (found.band, found.label) == (Band.ANSWER, label), found.ranking
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        # Dresden's portal, office and hours are the wrong answer for another town ...
+        ("Kita in Leipzig anmelden", None),
+        ("Як записати дитину в садочок у Лейпцигу?", None),
+        ("What are the opening hours of the youth office in Potsdam?", None),
+        ("ми живемо в іншому місті, як отримати місце в садочку?", None),
+        # ... but a federal law and pedagogy hold there too,
+        ("Gilt die Masernimpfpflicht auch in Kitas in Chemnitz?", "measles"),
+        ("Unsere Kita ist in Pirna, wir haben ein Kind mit Kriegstrauma", "trauma"),
+        # and a message that names Dresden is about Dresden.
+        ("Wir ziehen aus Leipzig nach Dresden, wie melden wir die Kita an?", "registration"),
+    ],
+)
+def test_real_faq_another_town_gets_only_answers_that_hold_there(
+    real: Matcher, message: str, label: str | None
+) -> None:
+    found = real.match(message)
+    assert found.label == label, found.ranking
+    if label is None:
+        assert found.smalltalk == ELSEWHERE
 
 
 @pytest.mark.parametrize(
