@@ -233,6 +233,10 @@ class Matcher:
         self._terms = terms
         self._audiences = audiences
         """For "kitas" and "families", the labels meant for them."""
+        self._for_families = audiences.get("families", frozenset()) - audiences.get(
+            "kitas", frozenset()
+        )
+        """Topics only for families (registration, rights)."""
         self._phrases = phrases
         self._smalltalk_keys = {intent: keys for intent, (keys, _) in smalltalk.items()}
         self._smalltalk_phrases = {intent: phrases for intent, (_, phrases) in smalltalk.items()}
@@ -471,11 +475,17 @@ class Matcher:
         evidence: dict[str, float] = dict.fromkeys(self._labels, 0.0)
         total = 0.0
         unknown = 0
+        # "Ich bin Tagesmutter": the writer is one, not a family looking for one.
+        own_roles = tx.roles_of_writer(reading.words)
         for unit in units:
             hit = self._unit_hit(unit, lang)
             if hit is None:
                 unknown += 1
                 continue
+            if unit[0] in own_roles:
+                hit = _Hit(
+                    {k: v for k, v in hit.labels.items() if k not in self._for_families}, hit.idf
+                )
             total += hit.idf
             for label, value in hit.labels.items():
                 evidence[label] += hit.idf * value

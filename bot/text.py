@@ -508,6 +508,16 @@ _CHILD_ALONE: Final = _wordset("синові доньці сину дочке")
 _NEAR: Final = 3
 
 
+def roles_of_writer(words: tuple[str, ...]) -> frozenset[str]:
+    """The role words the writer says of themselves: "Tagesmutter" in "ich bin Tagesmutter"."""
+    flat = [w.translate(_UMLAUTS) for w in words]
+    return frozenset(
+        words[i]
+        for i, word in enumerate(flat)
+        if word in _ROLE and any(w in _I_AM for w in flat[max(i - 2, 0) : i])
+    )
+
+
 def audiences(words: tuple[str, ...]) -> frozenset[str]:
     """Who seems to write: "kitas" (staff, providers), "families" (parents), both or neither."""
     flat = [w.translate(_UMLAUTS) for w in words]

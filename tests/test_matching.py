@@ -363,6 +363,12 @@ def test_real_faq_answers_plain_questions(real: Matcher, message: str, label: st
         ("Our nursery could take two children from Ukraine, what do we do?", "kita-admission"),
         ("у нашому садочку є місця для двох дітей з України, що робити?", "kita-admission"),
         ("моєму сину 4 роки, як отримати місце в садочку?", "registration"),
+        # A Tagesmutter who says she is one offers a place; a family looking for one asks for it.
+        (
+            "Ich bin Tagesmutter und habe einen Platz frei für ein Kind aus der Ukraine",
+            "kita-admission",
+        ),
+        ("Wir suchen eine Tagesmutter für unseren Sohn", "registration"),
     ],
 )
 def test_real_faq_a_place_is_asked_for_by_parents_and_offered_by_kitas(
