@@ -292,7 +292,6 @@ class Matcher:
             for intent in SMALLTALK_GREETING_THANKS
             if intent in kb.smalltalk
         }
-        places, place_phrases = _smalltalk_vocab(kb.smalltalk.get(ELSEWHERE, Vocabulary()))
         answerable = frozenset(label for label in vocabularies if label != OUT_OF_SCOPE)
         phrases = {
             label: tuple(dict.fromkeys(p for p in vocab.phrases if p))
@@ -312,9 +311,8 @@ class Matcher:
             answerable,
             thresholds,
             weights,
-            Elsewhere(
-                places,
-                place_phrases,
+            Elsewhere.from_vocabulary(
+                kb.smalltalk.get(ELSEWHERE),
                 anywhere=frozenset(t.id for t in kb.topics if t.where == "anywhere"),
             ),
         )
@@ -335,7 +333,9 @@ class Matcher:
             smalltalk = self._smalltalk(units, reading, phrase_intents)
             return Analysis(reading.lang, reading.confident, (), smalltalk, self._answerable)
         scores = self._scores(content, reading)
-        if self._elsewhere.named(units, reading.lang):
+        if self._elsewhere.named(reading.words) or (
+            reading.romanized and self._elsewhere.named(reading.latin_words)
+        ):
             scores = self._elsewhere.only_anywhere(scores)
         ranking = tuple(sorted(scores.items(), key=lambda item: (-item[1], item[0])))
         # "thanks for the help": small talk unless the rest is a question we can answer.
@@ -411,7 +411,7 @@ class Matcher:
         if cached is not None or (word, lang) in self._word_cache:
             return cached
         hit = self._lookup(word, lang)
-        if hit is None and not self._elsewhere.is_place(word, lang):  # Freital is no Freitag
+        if hit is None and not self._elsewhere.is_place(word):  # Freital is no Freitag
             hit = self._corrected(word, lang)
         if len(self._word_cache) < _CACHE_SIZE:
             self._word_cache[(word, lang)] = hit
@@ -447,24 +447,22 @@ class Matcher:
         """Kitabeitrag -> kita + beitrag: the labels both parts point to, weaker.
 
         In a German compound the last part names the thing (a Kinderpsychotherapeut is a
-        Psychotherapeut), so a long known last part counts even when the first part is unknown.
+        Psychotherapeut), so a long known last part counts, weaker still, when the first part is
+        unknown.
         """
         known = self._key_hits
         for cut in range(len(word) - _MIN_COMPOUND_PART, _MIN_COMPOUND_PART - 1, -1):
             head, tail = word[:cut], word[cut:]
-            tail_hit = (
-                self._lookup(tail, lang, factor)
-                if tail in known or len(tail) >= _MIN_HEAD_NOUN
-                else None
-            )
-            if tail_hit is None:
+            if tail not in known:
                 continue
             for link in _LINKING:
                 if head.endswith(link) and len(head) - len(link) >= 3:
                     stem = head[: len(head) - len(link)] if link else head
                     if stem in known:
-                        return self._with_idf(_merge_labels(known[stem], tail_hit.labels, 1.0))
-            if len(tail) >= _MIN_HEAD_NOUN:
+                        return self._with_idf(_merge_labels(known[stem], known[tail], factor))
+        for cut in range(_MIN_COMPOUND_PART, len(word) - _MIN_HEAD_NOUN + 1):
+            tail_hit = self._lookup(word[cut:], lang, factor * factor)
+            if tail_hit is not None:
                 return tail_hit
         return None
 
@@ -476,7 +474,11 @@ class Matcher:
         total = 0.0
         unknown = 0
         # "Ich bin Tagesmutter": the writer is one, not a family looking for one.
-        own_roles = tx.roles_of_writer(reading.words)
+        own_roles = (
+            tx.roles_of_writer(reading.words)
+            if "families" not in tx.audiences(reading.words)
+            else frozenset()
+        )
         for unit in units:
             hit = self._unit_hit(unit, lang)
             if hit is None:
@@ -566,6 +568,12 @@ class Matcher:
 
 _HOME: Final = ("dresd", "дрезд", "drezd")
 """Dresden, Dresdner, Дрездені, Drezdeni: a message about Dresden is not about elsewhere."""
+_FROM: Final = frozenset(["aus", "von", "vom", "from", "з", "із", "зі", "из", "от"])
+"""Where someone comes from ("wir sind aus Berlin hergezogen") is not where they ask about."""
+_TO: Final = frozenset(["nach", "to", "до"])
+"""Where someone moves to ("von Dresden nach Leipzig") is: even when Dresden is named."""
+_MAX_ENDING: Final = 3
+"""Letters an inflected Cyrillic town name may add to its stem (Лейпциг- у Лейпцизі)."""
 
 
 @dataclass(frozen=True)
@@ -575,29 +583,67 @@ class Elsewhere:
     Only the topics whose answers hold anywhere (`where: "anywhere"`, like the measles law) may
     answer it; the Dresden-only topics' best score becomes the label ELSEWHERE, so a question about
     another town's registration gets "ask that town" instead of Dresden's portal.
+
+    Latin names count as written (Leipziger Straße is a street in Dresden, not Leipzig);
+    Cyrillic ones (five letters or more) by their name less its last letter, which inflection
+    changes (Хемніц -> у Хемніці, Лейпциг -> у Лейпцизі).
     """
 
-    keys: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    """Latin names, umlauts folded, lower case."""
+    stems: tuple[str, ...] = ()
+    """Cyrillic names less their last letter."""
     phrases: frozenset[tuple[str, ...]] = frozenset()
     anywhere: frozenset[str] = frozenset()
 
-    def named(self, units: list[tuple[str, ...]], lang: str) -> bool:
-        """True when the message names another place and not Dresden."""
-        if not self.keys and not self.phrases:
+    @classmethod
+    def from_vocabulary(cls, vocab: Vocabulary | None, anywhere: frozenset[str]) -> Elsewhere:
+        if vocab is None:
+            return cls(anywhere=anywhere)
+        names: set[str] = set()
+        stems: set[str] = set()
+        phrases: set[tuple[str, ...]] = set()
+        for _, item in _vocab_texts(vocab)[1]:
+            words = tuple(tx.fold_umlauts(w) for w in tx.read(item).words)
+            if len(words) > 1:
+                phrases.add(words)
+            elif words and tx.word_script(words[0]) == "cyrillic" and len(words[0]) > 4:
+                stems.add(words[0][:-1])
+            elif words:
+                names.add(words[0])
+        return cls(frozenset(names), tuple(sorted(stems)), frozenset(phrases), anywhere)
+
+    def named(self, words: tuple[str, ...]) -> bool:
+        """True when the message asks about another place: one named not as where someone comes
+        from, with Dresden not named, or named as where someone goes."""
+        if not self.names and not self.stems and not self.phrases:
             return False
-        flat = [tx.fold_umlauts(unit[0]) for unit in units]
-        if any(word.startswith(_HOME) for word in flat):
-            return False
-        if any(self.is_place(word, lang) for word in flat):
+        flat = tuple(tx.fold_umlauts(w) for w in words)
+        here = elsewhere = moving_there = False
+        for i, word in enumerate(flat):
+            before = flat[i - 1] if i else ""
+            if before in _FROM:
+                continue
+            if word.startswith(_HOME):
+                here = True
+            elif self.is_place(word):
+                elsewhere = True
+                moving_there = moving_there or before in _TO
+        if not elsewhere:
+            elsewhere = any(
+                flat[i : i + len(phrase)] == phrase
+                for phrase in self.phrases
+                for i in range(len(flat) - len(phrase) + 1)
+            )
+        return elsewhere and (not here or moving_there)
+
+    def is_place(self, word: str) -> bool:
+        flat = tx.fold_umlauts(word)
+        if flat in self.names:
             return True
         return any(
-            tuple(flat[i : i + len(phrase)]) == phrase
-            for phrase in self.phrases
-            for i in range(len(flat) - len(phrase) + 1)
+            flat.startswith(stem) and len(flat) - len(stem) <= _MAX_ENDING for stem in self.stems
         )
-
-    def is_place(self, word: str, lang: str) -> bool:
-        return not self.keys.isdisjoint(word_keys(word, lang))
 
     def only_anywhere(self, scores: Mapping[str, float]) -> dict[str, float]:
         """Dresden-only labels give way to ELSEWHERE, which takes the best of their scores."""

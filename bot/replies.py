@@ -299,9 +299,9 @@ def fallback(
         )
     elif reason == ELSEWHERE:
         intro = t.gettext(
-            "I only know about child day care in Dresden. For a Kita place or an office in another "
-            "town, please ask the youth office (Jugendamt) of that town or district. If you live "
-            "in Dresden, choose a topic or ask the office:"
+            "I only know about child day care in Dresden. For a Kita place in another town, please "
+            "ask that town's administration or the youth office (Jugendamt) of its district. If "
+            "you live in Dresden, our office can help:"
         )
     else:
         intro = t.gettext(

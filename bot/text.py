@@ -493,7 +493,10 @@ _ROLE: Final = _wordset(
     "педагог педагогом денна няня воспитательница воспитатель воспитателем"
 )
 """Roles a parent may be looking for ("wir suchen eine Tagesmutter"): they count after "I am"."""
-_I_AM: Final = _wordset("bin als am im i'm as я працюю работаю arbeite work як")
+_I_AM: Final = _wordset("bin am i'm im я працюю работаю arbeite work working")
+_I_AM_NEAR: Final = 3
+"""A role counts as the writer's within three words after "I am" ("I work as a childminder"),
+not after a bare "as" ("something such as a childminder")."""
 _MY: Final = _wordset(
     "mein meine meinen meinem meiner unser unsere unseren my our мій моя мою мого моєї моїй "
     "моєму наш нашу нашого нашої мой моя мою моего моей нашего"
@@ -514,7 +517,7 @@ def roles_of_writer(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(
         words[i]
         for i, word in enumerate(flat)
-        if word in _ROLE and any(w in _I_AM for w in flat[max(i - 2, 0) : i])
+        if word in _ROLE and any(w in _I_AM for w in flat[max(i - _I_AM_NEAR, 0) : i])
     )
 
 
@@ -522,14 +525,11 @@ def audiences(words: tuple[str, ...]) -> frozenset[str]:
     """Who seems to write: "kitas" (staff, providers), "families" (parents), both or neither."""
     flat = [w.translate(_UMLAUTS) for w in words]
     found: set[str] = set()
+    if roles_of_writer(words):
+        found.add("kitas")
     for i, word in enumerate(flat):
         ahead = flat[i + 1 : i + 1 + _NEAR]
-        before = flat[max(i - 2, 0) : i]
-        if (
-            word in _STAFF
-            or (word in _ROLE and any(w in _I_AM for w in before))
-            or (word in _WE and any(w in _SETTING for w in ahead))
-        ):
+        if word in _STAFF or (word in _WE and any(w in _SETTING for w in ahead)):
             found.add("kitas")
         if word in _CHILD_ALONE or (word in _MY and any(w in _CHILD for w in ahead[:2])):
             found.add("families")
