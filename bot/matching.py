@@ -474,11 +474,8 @@ class Matcher:
         total = 0.0
         unknown = 0
         # "Ich bin Tagesmutter": the writer is one, not a family looking for one.
-        own_roles = (
-            tx.roles_of_writer(reading.words)
-            if "families" not in tx.audiences(reading.words)
-            else frozenset()
-        )
+        writers = tx.audiences(reading.words)
+        own_roles = tx.roles_of_writer(reading.words) if "families" not in writers else frozenset()
         for unit in units:
             hit = self._unit_hit(unit, lang)
             if hit is None:
@@ -491,7 +488,7 @@ class Matcher:
             total += hit.idf
             for label, value in hit.labels.items():
                 evidence[label] += hit.idf * value
-        for extra in (self._term_hit(units, lang), self._audience_hit(reading)):
+        for extra in (self._term_hit(units, lang), self._audience_hit(writers)):
             if extra is not None:
                 total += extra.idf
                 for label, value in extra.labels.items():
@@ -536,11 +533,10 @@ class Matcher:
                         labels[label] = self.weights.term
         return self._with_idf(labels) if labels else None
 
-    def _audience_hit(self, reading: tx.Reading) -> _Hit | None:
+    def _audience_hit(self, found: frozenset[str]) -> _Hit | None:
         """The topics meant for whoever seems to write, as one more word (none when unclear)."""
         if self.weights.audience <= 0:
             return None
-        found = tx.audiences(reading.words)
         if len(found) != 1:
             return None
         labels = self._audiences.get(next(iter(found)), frozenset())
@@ -572,6 +568,7 @@ _FROM: Final = frozenset(["aus", "von", "vom", "from", "з", "із", "зі", "и
 """Where someone comes from ("wir sind aus Berlin hergezogen") is not where they ask about."""
 _TO: Final = frozenset(["nach", "to", "до"])
 """Where someone moves to ("von Dresden nach Leipzig") is: even when Dresden is named."""
+_MIN_PLACE_STEM: Final = 4
 _MAX_ENDING: Final = 3
 """Letters an inflected Cyrillic town name may add to its stem (Лейпциг- у Лейпцизі)."""
 
@@ -591,9 +588,10 @@ class Elsewhere:
 
     names: frozenset[str] = frozenset()
     """Latin names, umlauts folded, lower case."""
-    stems: tuple[str, ...] = ()
+    stems: frozenset[str] = frozenset()
     """Cyrillic names less their last letter."""
-    phrases: frozenset[tuple[str, ...]] = frozenset()
+    phrases: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    """Multi-word keywords ("anderen Stadt") by their first word."""
     anywhere: frozenset[str] = frozenset()
 
     @classmethod
@@ -602,21 +600,22 @@ class Elsewhere:
             return cls(anywhere=anywhere)
         names: set[str] = set()
         stems: set[str] = set()
-        phrases: set[tuple[str, ...]] = set()
+        phrases: dict[str, set[tuple[str, ...]]] = defaultdict(set)
         for _, item in _vocab_texts(vocab)[1]:
             words = tuple(tx.fold_umlauts(w) for w in tx.read(item).words)
             if len(words) > 1:
-                phrases.add(words)
+                phrases[words[0]].add(words)
             elif words and tx.word_script(words[0]) == "cyrillic" and len(words[0]) > 4:
                 stems.add(words[0][:-1])
             elif words:
                 names.add(words[0])
-        return cls(frozenset(names), tuple(sorted(stems)), frozenset(phrases), anywhere)
+        by_first = {first: tuple(sorted(group)) for first, group in phrases.items()}
+        return cls(frozenset(names), frozenset(stems), by_first, anywhere)
 
     def named(self, words: tuple[str, ...]) -> bool:
         """True when the message asks about another place: one named not as where someone comes
         from, with Dresden not named, or named as where someone goes."""
-        if not self.names and not self.stems and not self.phrases:
+        if not (self.names or self.stems or self.phrases):
             return False
         flat = tuple(tx.fold_umlauts(w) for w in words)
         here = elsewhere = moving_there = False
@@ -632,8 +631,8 @@ class Elsewhere:
         if not elsewhere:
             elsewhere = any(
                 flat[i : i + len(phrase)] == phrase
-                for phrase in self.phrases
-                for i in range(len(flat) - len(phrase) + 1)
+                for i, word in enumerate(flat)
+                for phrase in self.phrases.get(word, ())
             )
         return elsewhere and (not here or moving_there)
 
@@ -641,9 +640,8 @@ class Elsewhere:
         flat = tx.fold_umlauts(word)
         if flat in self.names:
             return True
-        return any(
-            flat.startswith(stem) and len(flat) - len(stem) <= _MAX_ENDING for stem in self.stems
-        )
+        shortest = max(len(flat) - _MAX_ENDING, _MIN_PLACE_STEM)
+        return any(flat[:n] in self.stems for n in range(shortest, len(flat) + 1))
 
     def only_anywhere(self, scores: Mapping[str, float]) -> dict[str, float]:
         """Dresden-only labels give way to ELSEWHERE, which takes the best of their scores."""

@@ -157,6 +157,7 @@ def word_script(word: str) -> Script:
     return "cyrillic" if cyrillic >= latin else "latin"
 
 
+@lru_cache(maxsize=65536)
 def fold_umlauts(word: str) -> str:
     """ä->ae, ö->oe, ü->ue, ß->ss."""
     return word.translate(_UMLAUTS)
