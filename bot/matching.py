@@ -81,10 +81,13 @@ class Weights:
     keyword: float = 1.0
     """A word found among a label's keywords or titles."""
     term: float = 1.0
+    """A multi-word keyword whose words stand together in the message ("freie Plätze")."""
     audience: float = 1.0
     """Who writes ("our Kita", "my son") counts this much for the topics meant for them and for
     everyone (its idf is low: it is spread over most topics)."""
-    """A multi-word keyword whose every word is in the message, in any order ("freie Plätze")."""
+    sought: float = 1.5
+    """What someone looks for ("где найти психолога", "wo finde ich das Formular") is what they
+    ask about: the two words after a verb of seeking count this much more."""
     phrasing: float = 0.3
     """A word found only in a label's phrasings (plus `phrasing_share` times its share of them)."""
     phrasing_share: float = 0.45
@@ -116,6 +119,14 @@ _SEPARABLE: Final = frozenset(
     ("an", "ab", "auf", "aus", "ein", "mit", "vor", "zu", "nach", "um", "weg", "zurueck", "vorbei")
 )
 """German separable verb prefixes, found at the end of a clause: "melde ich mein Kind an"."""
+_SEEK: Final = frozenset(
+    {
+        *("finde", "finden", "suche", "suchen", "find", "finding", "looking"),
+        *("знайти", "шукаю", "шукаємо", "шукати", "найти", "ищу", "ищем", "искать"),
+    }
+)
+"""Verbs of seeking: the words after them name what is sought."""
+_SOUGHT_WORDS: Final = 2
 _MIN_COMPOUND_PART: Final = 4
 _LINKING: Final = ("", "s", "n", "en", "e", "es")
 _MIN_HEAD_NOUN: Final = 7
@@ -476,7 +487,10 @@ class Matcher:
         # "Ich bin Tagesmutter": the writer is one, not a family looking for one.
         writers = tx.audiences(reading.words)
         own_roles = tx.roles_of_writer(reading.words) if "families" not in writers else frozenset()
+        sought = 0  # how many of the next words are what the writer looks for
         for unit in units:
+            weight = w.sought if sought else 1.0
+            sought = _SOUGHT_WORDS if tx.fold_umlauts(unit[0]) in _SEEK else max(sought - 1, 0)
             hit = self._unit_hit(unit, lang)
             if hit is None:
                 unknown += 1
@@ -485,9 +499,9 @@ class Matcher:
                 hit = _Hit(
                     {k: v for k, v in hit.labels.items() if k not in self._for_families}, hit.idf
                 )
-            total += hit.idf
+            total += hit.idf * weight
             for label, value in hit.labels.items():
-                evidence[label] += hit.idf * value
+                evidence[label] += hit.idf * weight * value
         for extra in (self._term_hit(units, lang), self._audience_hit(writers)):
             if extra is not None:
                 total += extra.idf

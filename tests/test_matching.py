@@ -385,6 +385,11 @@ def test_real_faq_a_place_is_asked_for_by_parents_and_offered_by_kitas(
         # The last part of a German compound names the thing; the first part may be unknown.
         ("Kinderpsychotherapeutin gesucht", "psychosocial-help"),
         ("Wir suchen eine ukrainische Erzieherin für unsere Kita", "hiring-staff"),
+        # What someone looks for is what they ask about, whatever else the story says.
+        (
+            "Де знайти психолога для дитини? Син після війни боїться гучних звуків",
+            "psychosocial-help",
+        ),
         # German "war" (was) is a function word; English "war" is the topic.
         ("a boy in our group keeps talking about the war, how do we respond?", "trauma"),
     ],
