@@ -387,7 +387,7 @@ def test_real_faq_a_place_is_asked_for_by_parents_and_offered_by_kitas(
         ("Wir suchen eine ukrainische Erzieherin für unsere Kita", "hiring-staff"),
         # What someone looks for is what they ask about, whatever else the story says.
         (
-            "Де знайти психолога для дитини? Син після війни боїться гучних звуків",
+            "Де знайти дитячого психолога? дитина після війни всього боїться",
             "psychosocial-help",
         ),
         # German "war" (was) is a function word; English "war" is the topic.
