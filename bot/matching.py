@@ -541,7 +541,7 @@ class Matcher:
         keys = [frozenset().union(*(word_keys(word, lang) for word in unit)) for unit in units]
         labels: dict[str, float] = {}
         for i, here in enumerate(keys):
-            for key in here.intersection(self._terms):
+            for key in (k for k in here if k in self._terms):
                 for label, words in self._terms[key]:
                     if label not in labels and _adjacent(keys, i, words):
                         labels[label] = self.weights.term
