@@ -684,16 +684,15 @@ def decide(found: Analysis, t: Thresholds = THRESHOLDS) -> Match:
     if not found.ranking:
         band = Band.SMALLTALK if found.smalltalk else Band.NONE
         return Match(None, 0.0, found.lang, found.lang_confident, band, smalltalk=found.smalltalk)
-    ranking = found.ranking
+    top = tuple((label, round(s, 1)) for label, s in found.ranking[:_MAX_RANKING])
+    # Another town: the Dresden-only topics' best score, a rival that is never answered.
+    elsewhere = dict(found.ranking).get(ELSEWHERE, 0.0)
+    ranking = tuple(item for item in found.ranking if item[0] != ELSEWHERE)
     best_label, best = ranking[0]
     runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
-    top = tuple((label, round(s, 1)) for label, s in ranking[:_MAX_RANKING])
     base = Match(None, best, found.lang, found.lang_confident, Band.NONE, ranking=top)
-    if found.smalltalk and (best < t.suggest or best_label == OUT_OF_SCOPE):
+    if found.smalltalk and (max(best, elsewhere) < t.suggest or best_label == OUT_OF_SCOPE):
         return replace(base, band=Band.SMALLTALK, smalltalk=found.smalltalk)
-    if best_label == ELSEWHERE:
-        # A question about another town's Kitas or offices: ours would be the wrong answer.
-        return replace(base, smalltalk=ELSEWHERE if best >= t.suggest else None)
     if best_label == OUT_OF_SCOPE:
         # The score tells how sure we are of a topic; out-of-scope's own strength is not that.
         topic_score = next((s for label, s in ranking if label in found.answerable), 0.0)
@@ -701,8 +700,16 @@ def decide(found: Analysis, t: Thresholds = THRESHOLDS) -> Match:
             base, score=topic_score, smalltalk=OUT_OF_SCOPE if best >= t.suggest else None
         )
     out_of_scope = dict(ranking).get(OUT_OF_SCOPE, 0.0)
-    if best >= t.answer and best - runner_up >= t.margin and best - out_of_scope >= t.veto:
+    if (
+        best >= t.answer
+        and best - runner_up >= t.margin
+        and best - out_of_scope >= t.veto
+        and best >= elsewhere - t.margin  # a topic that holds there too, as strong as the rest
+    ):
         return replace(base, label=best_label, band=Band.ANSWER)
+    if elsewhere >= t.suggest and elsewhere >= best:
+        # A question about another town's Kitas or offices: ours would be the wrong answer.
+        return replace(base, score=elsewhere, smalltalk=ELSEWHERE)
     if best >= t.suggest:
         options = tuple(
             label for label, s in ranking if label in found.answerable and s >= t.suggest_floor

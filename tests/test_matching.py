@@ -413,6 +413,10 @@ def test_real_faq_words_that_name_the_topic(real: Matcher, message: str, label: 
         # ... but a federal law and pedagogy hold there too,
         ("Gilt die Masernimpfpflicht auch in Kitas in Chemnitz?", "measles"),
         ("Unsere Kita ist in Pirna, wir haben ein Kind mit Kriegstrauma", "trauma"),
+        (
+            "Eine Bekannte in Chemnitz will wissen, ob die Kita ihr Kind ohne Masernimpfung nehmen muss",
+            "measles",
+        ),
         # and a message that names Dresden is about Dresden.
         ("Wir ziehen aus Leipzig nach Dresden, wie melden wir die Kita an?", "registration"),
         # Where someone comes from is not where they ask about; a street is not a town.
