@@ -509,7 +509,9 @@ class Matcher:
                     evidence[label] += extra.idf * value
         total += w.unknown * unknown**w.unknown_power
         if OUT_OF_SCOPE in evidence:
-            evidence[OUT_OF_SCOPE] *= w.out_of_scope
+            # A Hort question talks about school; that does not make it a school question.
+            school_care = tx.about_school_care(reading.words)
+            evidence[OUT_OF_SCOPE] *= 0.0 if school_care else w.out_of_scope
         lexical = {label: score(e, total, w) for label, e in evidence.items()}
         if w.fuzzy <= 0:
             return lexical

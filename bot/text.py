@@ -512,6 +512,20 @@ _CHILD_ALONE: Final = _wordset("синові доньці сину дочке")
 _NEAR: Final = 3
 
 
+_HORT_WORDS: Final = ("hortplatz", "hortbetreu", "hortkind", "продленк", "продлёнк", "продльонк")
+_HORT_PHRASES: Final = ("after school", "afterschool", "группа продленного", "група продовженого")
+
+
+def about_school_care(words: tuple[str, ...]) -> bool:
+    """True when the message is about after-school care (Hort, продлёнка), which is for school
+    children: "school" and "first grade" in it are context, not a school question."""
+    flat = [w.translate(_UMLAUTS) for w in words]
+    if any(w in ("hort", "horts") or w.startswith(_HORT_WORDS) for w in flat):
+        return True
+    text = " ".join(flat)
+    return any(phrase in text for phrase in _HORT_PHRASES)
+
+
 def roles_of_writer(words: tuple[str, ...]) -> frozenset[str]:
     """The role words the writer says of themselves: "Tagesmutter" in "ich bin Tagesmutter"."""
     flat = [w.translate(_UMLAUTS) for w in words]

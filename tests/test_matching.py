@@ -443,6 +443,10 @@ def test_real_faq_another_town_gets_only_answers_that_hold_there(
         ("Wir haben noch freie Plätze, an wen melden wir das?", "kita-admission"),
         ("Kita in Leipzig anmelden", None),
         ("Wie funktioniert die Wohnsitzanmeldung?", None),  # the Bürgerbüro's, not a Kita's
+        # Hort is day care for school children: school words in a Hort question are context.
+        ("Wie melde ich mein Kind an der Grundschule an?", None),
+        ("Hortplatz für meine Tochter, sie kommt im August in die erste Klasse", "registration"),
+        ("after-school care (Hort) for my son in year one - how to apply?", "registration"),
     ],
 )
 def test_real_faq_out_of_scope_words_veto_only_when_they_dominate(
