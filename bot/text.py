@@ -198,7 +198,7 @@ a about after am an and any anyone are as at be been but by can could did do doe
 get got had has have hello hey hi how i i'm im if in into is it it's its just me my of on or our
 ours please pls so some than that the their them then there these they this those to too u up us
 was we were what what's whats which while who whom why will with would you your yours thanks thank
-question questions dear regards
+question questions dear regards we're we've we'll you're they're i've i'll i'd don't doesn't can't
 """
 _STOP_UK = """
 а або але б би бо був була були було в вам вас ви від все всі вже де для до його її з за зі
@@ -474,7 +474,7 @@ def _synonyms() -> dict[str, str]:
 # "registration" (a parent) and "kita-admission" (a Kita) without deciding it alone.
 
 _WE: Final = _wordset(
-    "wir uns unser unsere unserer unserem unseren we our us ми нас наш наша наше наші нашому "
+    "wir uns unser unsere unserer unserem unseren we we're we've our us ми нас наш наша наше наші нашому "
     "нашої нашого нашій мы нас наш наша наше наши нашем нашей нашего"
 )
 _SETTING: Final = _wordset(

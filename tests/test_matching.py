@@ -370,6 +370,10 @@ def test_real_faq_answers_plain_questions(real: Matcher, message: str, label: st
             "kita-admission",
         ),
         ("Wir suchen eine Tagesmutter für unseren Sohn", "registration"),
+        (
+            "We're a small daycare and could take two kids from Ukraine. What do we need to do?",
+            "kita-admission",
+        ),
     ],
 )
 def test_real_faq_a_place_is_asked_for_by_parents_and_offered_by_kitas(
