@@ -536,6 +536,25 @@ def roles_of_writer(words: tuple[str, ...]) -> frozenset[str]:
     )
 
 
+_NEED: Final = _wordset(
+    "suchen brauchen benoetigen moechten wollen need needs looking want find шукаємо потрібен "
+    "потрібна потрібно хочемо ищем нужен нужна нужно хотим"
+)
+"""'We need a kindergarten' is a family: who looks for a setting does not run one."""
+
+
+def _runs_a_setting(after: list[str]) -> bool:
+    """'we run a bilingual kindergarten', 'unsere kleine Kita': a setting among the next content
+    words, with no verb of needing or seeking before it."""
+    content = [w for w in after if w not in _STOP_LATIN and w not in _STOP_CYRILLIC][:_NEAR]
+    for word in content:
+        if word in _NEED:
+            return False
+        if word in _SETTING:
+            return True
+    return False
+
+
 def audiences(words: tuple[str, ...]) -> frozenset[str]:
     """Who seems to write: "kitas" (staff, providers), "families" (parents), both or neither."""
     flat = [w.translate(_UMLAUTS) for w in words]
@@ -544,7 +563,7 @@ def audiences(words: tuple[str, ...]) -> frozenset[str]:
         found.add("kitas")
     for i, word in enumerate(flat):
         ahead = flat[i + 1 : i + 1 + _NEAR]
-        if word in _STAFF or (word in _WE and any(w in _SETTING for w in ahead)):
+        if word in _STAFF or (word in _WE and _runs_a_setting(flat[i + 1 :])):
             found.add("kitas")
         if word in _CHILD_ALONE or (word in _MY and any(w in _CHILD for w in ahead[:2])):
             found.add("families")

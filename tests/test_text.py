@@ -173,6 +173,7 @@ def test_stop_words_in_every_language() -> None:
         assert tx.is_stop_word(word), word
     for word in ("kita", "masern", "садочок", "кору", "measles", "прививка"):
         assert not tx.is_stop_word(word), word
+    assert tx.is_stop_word("war", "de") and not tx.is_stop_word("war", "en")
 
 
 @pytest.mark.parametrize(
@@ -191,6 +192,10 @@ def test_stop_words_in_every_language() -> None:
         ("Ich bin Tagesmutter", {"kitas"}),
         ("Wir suchen eine Tagesmutter für unseren Sohn", {"families"}),
         ("our kita and my son", {"kitas", "families"}),
+        ("We run a bilingual kindergarten", {"kitas"}),
+        ("We're a small daycare", {"kitas"}),
+        ("we need a kindergarten", set()),  # who looks for a setting does not run one
+        ("Is there something such as a childminder?", set()),
     ],
 )
 def test_who_writes_is_read_from_the_words(message: str, who: set[str]) -> None:
