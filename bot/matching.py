@@ -508,7 +508,7 @@ class Matcher:
                 for label, value in extra.labels.items():
                     evidence[label] += extra.idf * value
         total += w.unknown * unknown**w.unknown_power
-        if OUT_OF_SCOPE in evidence:
+        if evidence.get(OUT_OF_SCOPE):
             # A Hort question talks about school; that does not make it a school question.
             school_care = tx.about_school_care(reading.words)
             evidence[OUT_OF_SCOPE] *= 0.0 if school_care else w.out_of_scope
@@ -656,6 +656,8 @@ class Elsewhere:
         flat = tx.fold_umlauts(word)
         if flat in self.names:
             return True
+        if not "\u0400" <= flat[:1] <= "\u04ff":  # only Cyrillic names are inflected
+            return False
         shortest = max(len(flat) - _MAX_ENDING, _MIN_PLACE_STEM)
         return any(flat[:n] in self.stems for n in range(shortest, len(flat) + 1))
 
