@@ -7,7 +7,7 @@ Plain values, no I/O: an edge turns its input into an `Event` plus a `Who`, call
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, get_args
 
 from bot.models import Lang
 
@@ -25,18 +25,7 @@ Command: TypeAlias = Literal[
 ]
 """Commands the conversation knows; the admin ones answer only `Who.is_admin`."""
 
-COMMANDS: tuple[Command, ...] = (
-    "start",
-    "topics",
-    "contact",
-    "hours",
-    "language",
-    "help",
-    "privacy",
-    "stats",
-    "unanswered",
-    "reload",
-)
+COMMANDS: tuple[Command, ...] = get_args(Command)
 PUBLIC_COMMANDS: tuple[Command, ...] = COMMANDS[:7]
 ADMIN_COMMANDS: tuple[Command, ...] = COMMANDS[7:]
 
