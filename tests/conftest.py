@@ -25,6 +25,19 @@ MONDAY_MORNING = datetime(2026, 11, 23, 10, 30, tzinfo=BERLIN)
 WEDNESDAY = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)
 """The office is closed on Wednesdays; next opening Thursday 09:00."""
 
+TOPIC_IDS = (
+    "rights",
+    "registration",
+    "kita-admission",
+    "hiring-staff",
+    "measles",
+    "trauma",
+    "ukraine-education",
+    "psychosocial-help",
+    "downloads",
+)
+"""The nine topics of the city's FAQ page (TOPICS.md), in menu order."""
+
 
 @pytest.fixture(scope="session")
 def catalogs() -> Catalogs:

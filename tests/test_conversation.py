@@ -19,19 +19,7 @@ from bot.events import (
     Who,
 )
 from bot.models import SERVICE_INTENTS
-from tests.conftest import BERLIN, MONDAY_MORNING, WEDNESDAY
-
-TOPICS = (
-    "rights",
-    "registration",
-    "kita-admission",
-    "hiring-staff",
-    "measles",
-    "trauma",
-    "ukraine-education",
-    "psychosocial-help",
-    "downloads",
-)
+from tests.conftest import BERLIN, MONDAY_MORNING, TOPIC_IDS, WEDNESDAY
 
 
 def only(outcome_replies: tuple[Reply, ...]) -> Reply:
@@ -64,7 +52,7 @@ def test_start_greets_in_the_clients_language_with_menu_and_language_picker(
     assert reply.lang == expected_lang
     assert greeting_word in reply.text
     data = button_data(reply)
-    assert [d for d in data if d.startswith("t:") and d[2:] in TOPICS] == [
+    assert [d for d in data if d.startswith("t:") and d[2:] in TOPIC_IDS] == [
         f"t:{t}" for t in _menu_order(conversation)
     ]
     assert {"l:de", "l:uk", "l:en"} <= set(data)
@@ -132,13 +120,13 @@ def test_language_command_with_an_argument(conversation: Conversation) -> None:
 
 
 def test_topic_button_answers_that_topic(conversation: Conversation) -> None:
-    for topic in TOPICS:
+    for topic in TOPIC_IDS:
         reply = only(conversation.handle(ButtonEvent(f"t:{topic}"), Who(chosen_lang="uk")).replies)
         assert (reply.kind, reply.topic_id, reply.lang) == ("answer", topic, "uk")
 
 
 def test_every_button_fits_telegrams_callback_limit(conversation: Conversation) -> None:
-    for topic in TOPICS:
+    for topic in TOPIC_IDS:
         reply = only(conversation.handle(ButtonEvent(f"t:{topic}"), Who(chosen_lang="de")).replies)
         for row in reply.buttons:
             for button in row:
@@ -348,7 +336,7 @@ def test_a_session_stores_no_personal_data(conversation: Conversation, store) ->
     assert "записати" not in dump  # nothing of the answered one
 
 
-@pytest.mark.parametrize("label", [*TOPICS, *SERVICE_INTENTS])
+@pytest.mark.parametrize("label", [*TOPIC_IDS, *SERVICE_INTENTS])
 @pytest.mark.parametrize("lang", ["de", "uk", "en"])
 def test_every_reply_fits_one_telegram_message(
     conversation: Conversation, label: str, lang: str

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from bot import knowledge
 from bot.knowledge import KnowledgeError, LiveKnowledge, Problem, load_knowledge, validate
 from bot.models import LANGUAGES, KnowledgeBase
+from tests.conftest import TOPIC_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "faq_min"
@@ -700,18 +701,6 @@ def test_nothing_to_serve_at_start_is_an_error(faq: Path) -> None:
 
 # --- the real faq/ ------------------------------------------------------------------------------
 
-TOPIC_IDS = (
-    "rights",
-    "registration",
-    "kita-admission",
-    "hiring-staff",
-    "measles",
-    "trauma",
-    "ukraine-education",
-    "psychosocial-help",
-    "downloads",
-)
-"""The nine topics of the city's FAQ page (TOPICS.md)."""
 
 REAL_TOPIC_FILES = sorted((REAL_FAQ / "topics").glob("*.yaml"))
 needs_content = pytest.mark.skipif(not REAL_TOPIC_FILES, reason="faq/topics is still empty")
