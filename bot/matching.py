@@ -486,7 +486,8 @@ class Matcher:
         unknown = 0
         # "Ich bin Tagesmutter": the writer is one, not a family looking for one.
         writers = tx.audiences(reading.words)
-        own_roles = tx.roles_of_writer(reading.words) if "families" not in writers else frozenset()
+        # A claimed role makes the writer a Kita; a parent ("my son") keeps the role as sought.
+        own_roles = tx.roles_of_writer(reading.words) if writers == {"kitas"} else frozenset()
         sought = 0  # how many of the next words are what the writer looks for
         for unit in units:
             weight = w.sought if sought else 1.0
@@ -614,19 +615,15 @@ class Elsewhere:
     def from_vocabulary(cls, vocab: Vocabulary | None, anywhere: frozenset[str]) -> Elsewhere:
         if vocab is None:
             return cls(anywhere=anywhere)
-        names: set[str] = set()
-        stems: set[str] = set()
-        phrases: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-        for _, item in _vocab_texts(vocab)[1]:
-            words = tuple(tx.fold_umlauts(w) for w in tx.read(item).words)
-            if len(words) > 1:
-                phrases[words[0]].add(words)
-            elif words and tx.word_script(words[0]) == "cyrillic" and len(words[0]) > 4:
-                stems.add(words[0][:-1])
-            elif words:
-                names.add(words[0])
-        by_first = {first: tuple(sorted(group)) for first, group in phrases.items()}
-        return cls(frozenset(names), frozenset(stems), by_first, anywhere)
+        singles, phrases = _keyword_parts(vocab)
+        folded = {tx.fold_umlauts(word) for _, word in singles}
+        cyrillic = {w for w in folded if tx.word_script(w) == "cyrillic" and len(w) > 4}
+        by_first: dict[str, tuple[tuple[str, ...], ...]] = {}
+        for phrase in sorted(phrases):
+            by_first[phrase[0]] = (*by_first.get(phrase[0], ()), phrase)
+        return cls(
+            frozenset(folded - cyrillic), frozenset(w[:-1] for w in cyrillic), by_first, anywhere
+        )
 
     def named(self, words: tuple[str, ...]) -> bool:
         """True when the message asks about another place: one named not as where someone comes
@@ -842,13 +839,22 @@ def _smalltalk_vocab(vocab: Vocabulary) -> tuple[frozenset[str], frozenset[tuple
 
     Phrasings are not used word by word: they hold words like "help" that topics need.
     """
-    _, keywords = _vocab_texts(vocab)
-    keys: set[str] = set()
+    singles, phrases = _keyword_parts(vocab)
+    keys = {key for lang, word in singles for key in word_keys(word, lang)}
+    return frozenset(keys), phrases
+
+
+def _keyword_parts(
+    vocab: Vocabulary,
+) -> tuple[list[tuple[str, str]], frozenset[tuple[str, ...]]]:
+    """A vocabulary's keywords: single words (language, word), and multi-word keywords as
+    sequences of umlaut-folded words."""
+    singles: list[tuple[str, str]] = []
     phrases: set[tuple[str, ...]] = set()
-    for lang, item in keywords:
+    for lang, item in _vocab_texts(vocab)[1]:
         words = tx.read(item).words
         if len(words) == 1:
-            keys.update(word_keys(words[0], lang))
+            singles.append((lang, words[0]))
         elif words:
             phrases.add(tuple(tx.fold_umlauts(w) for w in words))
-    return frozenset(keys), frozenset(phrases)
+    return singles, frozenset(phrases)
