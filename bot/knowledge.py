@@ -44,12 +44,15 @@ from bot.models import (
     Interval,
     KnowledgeBase,
     Lang,
+    Lexicon,
     Link,
     Office,
     OfficeHours,
     Phone,
+    Places,
     Topic,
     Vocabulary,
+    WriterCues,
 )
 
 __all__ = ["KnowledgeError", "LiveKnowledge", "Problem", "load_knowledge", "validate"]
@@ -341,6 +344,52 @@ OFFICE: Final = Record(
         "intents": Record(
             {name: _VOCABULARY for name in SERVICE_INTENTS}, unknown="Unbekanntes Anliegen"
         ),
+    }
+)
+
+_WORD: Final = r"[^\W\d_]+(?:['-][^\W\d_]+)*'?"
+_WORD_LIST: Final = re.compile(rf"{_WORD}(?:\s+{_WORD})*")
+
+
+def _check_words(value: str) -> Complaint | None:
+    """A word list: lower-case words separated by spaces (an apostrophe or hyphen inside a word)."""
+    text = " ".join(value.split())
+    if not _WORD_LIST.fullmatch(text):
+        odd = next((w for w in text.split() if not _WORD_LIST.fullmatch(w)), text[:20])
+        return _error(
+            f"'{odd}' ist kein Wort. Schreiben Sie nur Wörter, getrennt durch Leerzeichen, "
+            "ohne Komma oder Ziffer."
+        )
+    upper = next((w for w in text.split() if w != w.lower()), None)
+    if upper is not None:
+        return _error(f"Schreiben Sie '{upper}' klein: '{upper.lower()}'.")
+    return None
+
+
+_WORD_TEXT: Final = Text(_check_words)
+_WRITER_CUES: Final = ("we", "setting", "staff", "role", "i_am", "my", "child", "child_alone", "need")
+
+LEXICON: Final = Record(
+    required={
+        "stop_words": PerLanguage(_WORD_TEXT, optional=("ru",)),
+        "synonyms": ListOf(_WORD_TEXT),
+        "language": Record({form: _WORD_TEXT for form in ("de", "en", "uk", "ru", "uk-latn")}),
+        "writer": Record({name: _WORD_TEXT for name in _WRITER_CUES}, unknown="Unbekannte Gruppe"),
+        "seeking": _WORD_TEXT,
+        "asking": PerLanguage(_WORD_TEXT, optional=("ru",)),
+        "places": Record({"from": _WORD_TEXT, "to": _WORD_TEXT}),
+    },
+    optional={"content_words": Record({}, {lang: _WORD_TEXT for lang in ("de", "en", "uk", "ru")})},
+)
+
+_NAMES: Final = ListOf(Text())
+
+PLACES: Final = Record(
+    required={
+        "source": Text(),
+        "home": _NAMES,
+        "towns": Record({}, {"saxony": _NAMES, "germany": _NAMES, "cyrillic": _NAMES}),
+        "phrases": PerLanguage(_NAMES, optional=("ru",)),
     }
 )
 
@@ -942,6 +991,21 @@ def _check_topic(file: _File, data: Mapping[str, Any], stem: str) -> None:
     _check_vocabulary(file, data, ())
 
 
+def _check_synonyms(file: _File, data: Mapping[str, Any]) -> None:
+    """A word in two synonym groups would join them: say where, so staff pick one."""
+    seen: dict[str, int] = {}
+    for number, group in enumerate(data["synonyms"]):
+        for word in group.split():
+            if word in seen and seen[word] != number:
+                file.report(
+                    file.at(("synonyms", number)),
+                    f"Das Wort '{word}' steht schon in Gruppe {seen[word] + 1}. Ein Wort gehört "
+                    "in höchstens eine Gruppe; streichen Sie es in einer der beiden.",
+                    key=("synonyms", number),
+                )
+            seen.setdefault(word, number)
+
+
 def _check_office(file: _File, data: Mapping[str, Any]) -> None:
     hours = data.get("hours", {})
     for day, texts in hours.get("weekly", {}).items():
@@ -1052,6 +1116,34 @@ def _office(data: Mapping[str, Any]) -> Office:
         intents={name: _vocabulary(data["intents"][name]) for name in SERVICE_INTENTS},
         sources=tuple(data["sources"]),
         reviewed=data["reviewed"],
+    )
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _lexicon(data: Mapping[str, Any]) -> Lexicon:
+    writer = data["writer"]
+    return Lexicon(
+        stop_words={lang: _words(text) for lang, text in data["stop_words"].items()},
+        content_words={lang: _words(text) for lang, text in data.get("content_words", {}).items()},
+        synonyms=tuple(tuple(group.split()) for group in data["synonyms"]),
+        language={form: _words(text) for form, text in data["language"].items()},
+        writer=WriterCues(**{name: _words(writer[name]) for name in _WRITER_CUES}),
+        seeking=_words(data["seeking"]),
+        asking=frozenset().union(*(_words(text) for text in data["asking"].values())),
+        from_words=_words(data["places"]["from"]),
+        to_words=_words(data["places"]["to"]),
+    )
+
+
+def _places(data: Mapping[str, Any]) -> Places:
+    return Places(
+        home=frozenset(data["home"]),
+        towns=frozenset(name for names in data["towns"].values() for name in names),
+        phrases=frozenset(p for items in data["phrases"].values() for p in items),
+        source=data["source"],
     )
 
 
@@ -1173,6 +1265,10 @@ def _collect(faq_dir: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     if isinstance(smalltalk, dict):
         for name, vocabulary in smalltalk.items():
             _check_vocabulary(smalltalk_file, vocabulary, (name,))
+    lexicon_file, lexicon = _read_file(faq_dir / "lexicon.yaml", LEXICON, problems)
+    if isinstance(lexicon, dict):
+        _check_synonyms(lexicon_file, lexicon)
+    places = _read_file(faq_dir / "places.yaml", PLACES, problems)[1]
     problems.sort(key=lambda p: (p.path, p.line, p.column, p.message))
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -1186,6 +1282,8 @@ def _collect(faq_dir: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         smalltalk={
             name: _vocabulary(smalltalk[name]) for name in SMALLTALK_INTENTS if name in smalltalk
         },
+        lexicon=_lexicon(lexicon),
+        places=_places(places),
     )
     return kb, problems
 

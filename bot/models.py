@@ -63,6 +63,34 @@ class Link:
 
 
 @dataclass(frozen=True)
+class SubAnswer:
+    """A narrow question inside a topic, with its own short answer ("registration/documents")."""
+
+    id: str
+    """The full id: "<topic id>/<sub id>"."""
+    title: Localized
+    answer: Localized
+    vocabulary: Vocabulary
+    more: Localized | None = None
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Something the office does not handle, answered with where to go instead."""
+
+    id: str
+    title: Localized
+    answer: Localized
+    vocabulary: Vocabulary
+    links: tuple[Link, ...] = ()
+    sources: tuple[str, ...] = ()
+    reviewed: date | None = None
+    where: Where = "dresden"
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
 class Topic:
     id: str
     audience: Audience
@@ -78,6 +106,8 @@ class Topic:
     order: int = 1000
     where: Where = "dresden"
     path: Path | None = None
+    more: Localized | None = None
+    answers: tuple[SubAnswer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +156,70 @@ class Office:
     reviewed: date
 
 
+# --- the matcher's vocabulary (faq/lexicon.yaml) and other towns (faq/places.yaml) -------------
+
+Words: TypeAlias = frozenset[str]
+"""Lower-case words, umlauts as typed."""
+
+
+@dataclass(frozen=True)
+class WriterCues:
+    """Words that tell who writes: a Kita ("unsere Kita", "ich bin Erzieherin") or a family."""
+
+    we: Words = frozenset()
+    setting: Words = frozenset()
+    """A day-care setting, after "we"/"our": "unsere Kita", "we run a daycare"."""
+    staff: Words = frozenset()
+    """Roles only a Kita side has (Träger, Kitaleitung)."""
+    role: Words = frozenset()
+    """Roles that count as the writer's own only after "I am" (Tagesmutter, Erzieherin)."""
+    i_am: Words = frozenset()
+    my: Words = frozenset()
+    child: Words = frozenset()
+    child_alone: Words = frozenset()
+    """Words that already say "my child" ("синові 3 роки")."""
+    need: Words = frozenset()
+    """'We need a kindergarten' is a family: who seeks a setting does not run one."""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The words the matcher reads with, from faq/lexicon.yaml; Python holds only mechanisms."""
+
+    stop_words: Mapping[str, Words] = field(default_factory=dict)
+    """Per language (de, en, uk, ru): words that never decide a topic."""
+    content_words: Mapping[str, Words] = field(default_factory=dict)
+    """Per language: stop words of another language that carry a topic here (en "war")."""
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    """Groups of words that mean the same, across languages."""
+    language: Mapping[str, Words] = field(default_factory=dict)
+    """Marker words per language form (de, en, uk, ru, uk-latn) for language detection."""
+    writer: WriterCues = WriterCues()
+    seeking: Words = frozenset()
+    """Verbs of seeking: the words after them name what is sought."""
+    asking: Words = frozenset()
+    """Question words and requests: a sentence holding one asks (it weighs more in a story)."""
+    from_words: Words = frozenset()
+    """Where someone comes from ("aus Berlin") is not where they ask about."""
+    to_words: Words = frozenset()
+    """Where someone moves to ("nach Leipzig") is."""
+
+
+@dataclass(frozen=True)
+class Places:
+    """Town names, from faq/places.yaml: our own town (and its districts) and the others."""
+
+    home: Words = frozenset()
+    """Names that mean our own town: Dresden, its districts and Ortschaften, in every script
+    (as written: "Dresden", "Pieschen-Süd", "Hosterwitz/Pillnitz")."""
+    towns: Words = frozenset()
+    """Other towns: Saxony's municipalities and Germany's large cities, in every script (as
+    written: "Bad Schandau", "Ottendorf-Okrilla", "Лейпциг")."""
+    phrases: Words = frozenset()
+    """Words for "another town" ("andere Stadt", "іншому місті")."""
+    source: str = ""
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     topics: tuple[Topic, ...]
@@ -134,6 +228,9 @@ class KnowledgeBase:
     smalltalk: Mapping[str, Vocabulary]
     """`greeting`, `thanks`, `out-of-scope` and `elsewhere` (optional): recognised, never answered
     with a topic."""
+    referrals: tuple[Referral, ...] = ()
+    lexicon: Lexicon = Lexicon()
+    places: Places = Places()
 
     def topic(self, topic_id: str) -> Topic | None:
         """The topic with this id, if any."""
@@ -147,3 +244,4 @@ class KnowledgeBase:
     def labels(self) -> tuple[str, ...]:
         """Every label a message can be answered with: the topics, then the service intents."""
         return (*self.topic_ids, *SERVICE_INTENTS)
+

@@ -1,0 +1,306 @@
+"""Fit the fusion weights and thresholds that bot/understanding/fusion.json ships.
+
+Run from the checkout:  .venv/bin/python benchmarks/fit_fusion.py [--write]
+
+What it learns from (never from benchmarks/eval/frozen.yaml, which judges the result):
+- every phrasing in faq/, each scored by an index built WITHOUT it (5 folds), so the weights
+  learn how new wordings of a known question look, not how a phrasing matches itself;
+- the labelled messages of benchmarks/eval/tune.yaml and ../shared/eval/dev.yaml.
+The weights are one logistic regression over the features of every (message, candidate) pair
+(scikit-learn); the answer threshold is the lowest whose answers are right at least
+TARGET_PRECISION of the time in cross-validation over the messages; the sub-answer thresholds
+are fitted on the phrasings of topics with sub-answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import yaml
+from sklearn.linear_model import LogisticRegression
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.knowledge import load_knowledge  # noqa: E402
+from bot.models import KnowledgeBase, Vocabulary  # noqa: E402
+from bot.understanding import Analysis, Band, Fusion, Matcher, Thresholds, decide  # noqa: E402
+from bot.understanding.fusion import FEATURES  # noqa: E402
+from bot.understanding.index import REFERRAL  # noqa: E402
+
+TARGET_PRECISION = 0.97
+FOLDS = 5
+SEED = 20261130
+TUNE = ROOT / "benchmarks" / "eval" / "tune.yaml"
+DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One message or held-out phrasing with the candidates that would be right for it."""
+
+    text: str
+    right: frozenset[str]
+    """Candidate ids that are a right answer; empty when nothing should be answered."""
+    group: str
+    """"phrasing" or "message"."""
+    features: np.ndarray | None = None
+    analysis: Analysis | None = None
+    """Messages: what the matcher found, to decide again with other probabilities."""
+
+
+def message_targets(label: str, reason: str | None) -> frozenset[str]:
+    """The candidates a labelled message may rightly get."""
+    if label != "none":
+        return frozenset({label})
+    if reason and reason.startswith(REFERRAL):
+        return frozenset({reason})
+    if reason in ("smalltalk", "unknown", None):
+        # Nothing specific to say: small talk or "not ours" are right; so is silence.
+        return frozenset({"greeting", "thanks", "out-of-scope"})
+    return frozenset()
+
+
+def load_messages(paths: Sequence[Path]) -> list[tuple[str, frozenset[str]]]:
+    out = []
+    for path in paths:
+        if not path.is_file():
+            print(f"(skipping {path}: not there)")
+            continue
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            out.append((item["text"], message_targets(item["label"], item.get("reason"))))
+    return out
+
+
+# --- phrasings held out from the index ---------------------------------------------------------
+
+
+def _phrasing_slots(kb: KnowledgeBase) -> list[tuple[str, str, str, int]]:
+    """(candidate id, where, lang, position) of every phrasing; where names the vocabulary."""
+    slots = []
+    for topic in kb.topics:
+        for lang, items in topic.vocabulary.phrasings.items():
+            slots += [(topic.id, topic.id, lang, i) for i in range(len(items))]
+        for sub in topic.answers:
+            for lang, items in sub.vocabulary.phrasings.items():
+                slots += [(topic.id, sub.id, lang, i) for i in range(len(items))]
+    for intent, vocab in kb.office.intents.items():
+        for lang, items in vocab.phrasings.items():
+            slots += [(intent, "office:" + intent, lang, i) for i in range(len(items))]
+    for referral in kb.referrals:
+        for lang, items in referral.vocabulary.phrasings.items():
+            slots += [(REFERRAL + referral.id, REFERRAL + referral.id, lang, i) for i in range(len(items))]
+    return slots
+
+
+def _without(vocab: Vocabulary, drop: set[tuple[str, int]]) -> Vocabulary:
+    return Vocabulary(
+        {lang: tuple(p for i, p in enumerate(items) if (lang, i) not in drop) for lang, items in vocab.phrasings.items()},
+        vocab.keywords,
+    )
+
+
+def kb_without(kb: KnowledgeBase, drop: set[tuple[str, str, int]]) -> KnowledgeBase:
+    """`kb` with some phrasings removed ((where, lang, position) as in _phrasing_slots)."""
+
+    def keep(where: str, vocab: Vocabulary) -> Vocabulary:
+        mine = {(lang, i) for w, lang, i in drop if w == where}
+        return _without(vocab, mine) if mine else vocab
+
+    topics = tuple(
+        replace(
+            t,
+            vocabulary=keep(t.id, t.vocabulary),
+            answers=tuple(replace(s, vocabulary=keep(s.id, s.vocabulary)) for s in t.answers),
+        )
+        for t in kb.topics
+    )
+    office = replace(kb.office, intents={k: keep("office:" + k, v) for k, v in kb.office.intents.items()})
+    referrals = tuple(replace(r, vocabulary=keep(REFERRAL + r.id, r.vocabulary)) for r in kb.referrals)
+    return replace(kb, topics=topics, office=office, referrals=referrals)
+
+
+def phrasing_text(kb: KnowledgeBase, where: str, lang: str, i: int) -> str:
+    if where.startswith("office:"):
+        return kb.office.intents[where.removeprefix("office:")].phrasings[lang][i]
+    if where.startswith(REFERRAL):
+        referral = next(r for r in kb.referrals if REFERRAL + r.id == where)
+        return referral.vocabulary.phrasings[lang][i]
+    for topic in kb.topics:
+        if topic.id == where:
+            return topic.vocabulary.phrasings[lang][i]
+        for sub in topic.answers:
+            if sub.id == where:
+                return sub.vocabulary.phrasings[lang][i]
+    raise KeyError(where)
+
+
+def held_out_phrasings(kb: KnowledgeBase, fusion: Fusion) -> tuple[list[Example], list[tuple[str, str | None, str | None]]]:
+    """Every phrasing scored by an index without it; plus, for topics with sub-answers, what the
+    sub-answer rule chose against what the phrasing asks for."""
+    slots = _phrasing_slots(kb)
+    rng = random.Random(SEED)
+    order = list(range(len(slots)))
+    rng.shuffle(order)
+    fold = {n: k % FOLDS for k, n in enumerate(order)}
+    examples: list[Example] = []
+    subs: list[tuple[str, str | None, str | None]] = []
+    topics_with_subs = {t.id for t in kb.topics if t.answers}
+    for k in range(FOLDS):
+        chosen = [slots[n] for n in range(len(slots)) if fold[n] == k]
+        reduced = kb_without(kb, {(where, lang, i) for _, where, lang, i in chosen})
+        matcher = Matcher.build(reduced, fusion=fusion)
+        for candidate, where, lang, i in chosen:
+            text = phrasing_text(kb, where, lang, i)
+            features = matcher.features(text)
+            if features is None:
+                continue
+            examples.append(Example(text, frozenset({candidate}), "phrasing", features))
+            if candidate in topics_with_subs:
+                position = matcher.index.position[candidate]
+                wanted = where if where != candidate else None
+                subs.append((text, wanted, _sub_choice(matcher, text, position)))
+    return examples, subs
+
+
+def _sub_choice(matcher: Matcher, text: str, position: int) -> str | None:
+    found = matcher.analyse(text)
+    return found.answers.get(position)
+
+
+# --- fitting -----------------------------------------------------------------------------------
+
+
+def _rows(examples: Sequence[Example], ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for ex in examples:
+        assert ex.features is not None
+        xs.append(ex.features)
+        ys.append(np.array([c in ex.right for c in ids], dtype=float))
+    return np.vstack(xs), np.concatenate(ys)
+
+
+def fit_weights(phrasings: Sequence[Example], messages: Sequence[Example], ids: Sequence[str], c: float) -> tuple[np.ndarray, float]:
+    """Logistic regression over every (example, candidate) pair; messages and phrasings weigh
+    the same in total."""
+    parts = [_rows(group, ids) for group in (phrasings, messages) if group]
+    x = np.vstack([xs for xs, _ in parts])
+    y = np.concatenate([ys for _, ys in parts])
+    w = np.concatenate([np.full(len(ys), 1.0 / len(ys)) for _, ys in parts])
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit(x, y, sample_weight=w * len(w) / w.sum())
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def cross_validated(phrasings: Sequence[Example], messages: Sequence[Example], ids: Sequence[str], c: float) -> list[np.ndarray]:
+    """Each message's candidate probabilities from weights fitted without its fold."""
+    fold = [n % FOLDS for n in range(len(messages))]
+    random.Random(SEED).shuffle(fold)
+    out: list[np.ndarray] = [np.zeros(0)] * len(messages)
+    for k in range(FOLDS):
+        train = [m for m, f in zip(messages, fold, strict=True) if f != k]
+        coef, bias = fit_weights(phrasings, train, ids, c)
+        for n, (m, f) in enumerate(zip(messages, fold, strict=True)):
+            if f == k:
+                assert m.features is not None
+                out[n] = 1 / (1 + np.exp(-(m.features @ coef + bias)))
+    return out
+
+
+def judge(messages: Sequence[Example], probs: Sequence[np.ndarray], t: Thresholds) -> dict[str, float]:
+    """What users would see with these probabilities and thresholds: the share of specific
+    answers (topics, services, referrals) that are right, in-scope messages answered right,
+    and out-of-scope messages not answered with a topic."""
+    said = right = in_scope = in_right = kept = out_scope = 0
+    for m, p in zip(messages, probs, strict=True):
+        assert m.analysis is not None
+        found = decide(replace(m.analysis, probabilities=p), t)
+        got = found.label if found.band is Band.ANSWER else found.reason if found.band is Band.REFERRAL else None
+        topic_label = bool(m.right) and not m.right & {"greeting", "thanks", "out-of-scope"} and not any(r.startswith(REFERRAL) for r in m.right)
+        if got is not None:
+            said += 1
+            right += got in m.right
+        if topic_label:
+            in_scope += 1
+            in_right += found.band is Band.ANSWER and got in m.right
+        else:
+            out_scope += 1
+            kept += found.band is not Band.ANSWER
+    return {
+        "precision": right / said if said else 1.0,
+        "answered": said / len(messages),
+        "in_scope_right": in_right / max(in_scope, 1),
+        "none_kept": kept / max(out_scope, 1),
+    }
+
+
+def fit_sub_thresholds(subs: Sequence[tuple[str, str | None, str | None]]) -> None:
+    right = sum(wanted == got for _, wanted, got in subs)
+    print(f"sub-answer choice on held-out phrasings: {right}/{len(subs)} right")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="write bot/understanding/fusion.json")
+    args = parser.parse_args(argv)
+    kb = load_knowledge(ROOT / "faq")
+    start = Fusion()
+    matcher = Matcher.build(kb, fusion=start)
+    ids = [c.id for c in matcher.index.candidates]
+    phrasings, subs = held_out_phrasings(kb, start)
+    messages = []
+    for text, right in load_messages([TUNE, DEV]):
+        if right and not right & set(ids):
+            continue  # a topic this knowledge base does not have yet
+        features = matcher.features(text)
+        if features is not None:
+            messages.append(Example(text, right & set(ids), "message", features, matcher.analyse(text)))
+    print(f"{len(phrasings)} held-out phrasings, {len(messages)} messages, {len(ids)} candidates")
+    best: tuple[float, float, Thresholds] | None = None
+    for c in (0.1, 0.3, 1.0, 3.0, 10.0):
+        probs = cross_validated(phrasings, messages, ids, c)
+        for margin in (0.0, 0.05, 0.1, 0.2):
+            for answer in np.arange(0.30, 0.95, 0.025):
+                t = Thresholds(answer=float(answer), margin=margin)
+                figures = judge(messages, probs, t)
+                if figures["precision"] < TARGET_PRECISION:
+                    continue
+                value = figures["in_scope_right"] + 0.5 * figures["none_kept"]
+                if best is None or value > best[0]:
+                    best = (value, c, t)
+                    print(f"C={c} {t.answer:.3f}/{margin}: {figures}")
+    assert best is not None
+    _, c, t = best
+    coef, bias = fit_weights(phrasings, messages, ids, c)
+    t = replace(t, suggest=round(t.answer / 2, 3), suggest_floor=round(t.answer / 3, 3))
+    fitted = Fusion(
+        weights=tuple(float(x) for x in coef),
+        bias=bias,
+        thresholds=t,
+        lexical=start.lexical,
+        fitted=(
+            f"benchmarks/fit_fusion.py: logistic regression (C={c}) on {len(phrasings)} held-out "
+            f"faq phrasings and {len(messages)} messages (tune.yaml, dev.yaml); answer threshold "
+            f"for >= {TARGET_PRECISION:.0%} precision in {FOLDS}-fold cross-validation"
+        ),
+    )
+    print(dict(zip(FEATURES, np.round(coef, 3), strict=True)), round(bias, 3))
+    print(t)
+    fit_sub_thresholds(subs)
+    if args.write:
+        path = ROOT / "bot" / "understanding" / "fusion.json"
+        path.write_text(fitted.to_json() + "\n", encoding="utf-8")
+        print(f"wrote {path}")
+    _ = dataclasses
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

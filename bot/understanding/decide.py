@@ -1,0 +1,150 @@
+"""The ONE rule from probabilities to what the bot does: answer, refer, "did you mean", small
+talk or nothing, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Final
+
+import numpy as np
+
+from bot.models import OUT_OF_SCOPE
+from bot.understanding.fusion import Array, Thresholds
+from bot.understanding.index import REFERRAL, Candidate
+
+_MAX_RANKING: Final = 5
+
+ELSEWHERE: Final = "elsewhere"
+SMALLTALK: Final = "smalltalk"
+UNKNOWN: Final = "unknown"
+
+
+class Band(StrEnum):
+    ANSWER = "answer"
+    """A topic, sub-answer, contact or office hours."""
+    REFERRAL = "referral"
+    """Not ours: where to go instead (`Match.reason` is "referral:<id>")."""
+    SUGGEST = "suggest"
+    SMALLTALK = "smalltalk"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a message is about, as the rest of the bot needs it."""
+
+    label: str | None
+    """Topic id, "contact" or "office-hours" when band is ANSWER; else None."""
+    score: float
+    """0..100: how sure the matcher is of its best topic (a calibrated probability)."""
+    lang: str
+    lang_confident: bool
+    band: Band
+    answer: str | None = None
+    """The sub-answer ("registration/documents") when band is ANSWER and one fits."""
+    reason: str | None = None
+    """Why there is no label: "referral:<id>", "elsewhere", "smalltalk", "out-of-scope" or
+    "unknown"."""
+    smalltalk: str | None = None
+    """"greeting" or "thanks" when band is SMALLTALK."""
+    town: str | None = None
+    """Another town the message asks about, as written ("Leipzig")."""
+    suggestions: tuple[str, ...] = ()
+    """Band SUGGEST: the best two or three labels, best first."""
+    ranking: tuple[tuple[str, float], ...] = ()
+    """The best few (candidate, 0..100), for debugging and evaluation."""
+
+    @property
+    def referral(self) -> str | None:
+        """The referral's id when band is REFERRAL."""
+        if self.reason and self.reason.startswith(REFERRAL):
+            return self.reason.removeprefix(REFERRAL)
+        return None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the matcher found before deciding."""
+
+    lang: str
+    lang_confident: bool
+    candidates: tuple[Candidate, ...]
+    probabilities: Array
+    smalltalk: str | None = None
+    """Greeting or thanks when the message is nothing else."""
+    exact: int | None = None
+    """The candidate whose phrasing the message is, word for word."""
+    town: str | None = None
+    answers: Mapping[int, str] = field(default_factory=dict)
+    """For the leading topics: the sub-answer that fits, if one does."""
+
+
+def decide(found: Analysis, t: Thresholds) -> Match:
+    """The ONE rule: answer, refer, "did you mean", small talk or nothing."""
+    base = Match(None, 0.0, found.lang, found.lang_confident, Band.NONE, reason=UNKNOWN)
+    if found.smalltalk:
+        return replace(base, band=Band.SMALLTALK, reason=SMALLTALK, smalltalk=found.smalltalk)
+    candidates = found.candidates
+    p = found.probabilities.copy()
+    if found.exact is not None:
+        # What staff wrote as a phrasing is answered as they meant it.
+        p[found.exact] = max(p[found.exact], 1.0)
+    order = [int(i) for i in np.argsort(-p, kind="stable")]
+    ranking = tuple((candidates[i].id, round(100 * float(p[i]), 1)) for i in order[:_MAX_RANKING])
+    base = replace(base, ranking=ranking, score=_topic_score(candidates, p, order))
+    if found.town is not None and found.exact is None:
+        # Another town: its offices and Kitas are not ours; only answers that hold anywhere.
+        local = [i for i in order if not candidates[i].anywhere and _is_answer(candidates[i])]
+        strongest_local = float(p[local[0]]) if local else 0.0
+        p[local] = 0.0
+        order = [int(i) for i in np.argsort(-p, kind="stable")]
+        best = order[0]
+        if strongest_local > p[best] and strongest_local >= t.suggest:
+            return replace(base, reason=ELSEWHERE, town=found.town)
+        base = replace(base, town=found.town)
+    best, runner_up = order[0], order[1] if len(order) > 1 else None
+    top = candidates[best]
+    p_best = float(p[best])
+    lead = p_best - (float(p[runner_up]) if runner_up is not None else 0.0)
+    confident = p_best >= t.answer and lead >= t.margin
+    if confident and top.kind in ("topic", "service"):
+        return replace(
+            base,
+            label=top.id,
+            band=Band.ANSWER,
+            reason=None,
+            score=round(100 * p_best, 1),
+            answer=found.answers.get(best),
+        )
+    if confident and top.kind == "referral":
+        return replace(base, band=Band.REFERRAL, reason=top.id)
+    if confident and top.kind == "smalltalk":
+        return replace(base, band=Band.SMALLTALK, reason=SMALLTALK, smalltalk=top.id)
+    options = tuple(
+        candidates[i].id
+        for i in order
+        if _is_answer(candidates[i]) and p[i] >= t.suggest_floor
+    )[: t.max_suggestions]
+    if options and p[order_of(candidates, options[0], order)] >= t.suggest:
+        return replace(base, band=Band.SUGGEST, suggestions=options)
+    if top.kind == "out-of-scope" or (top.kind == "referral" and p_best >= t.suggest):
+        return replace(base, reason=OUT_OF_SCOPE if top.kind == "out-of-scope" else top.id)
+    if found.town is not None:
+        return replace(base, reason=ELSEWHERE)
+    return base
+
+
+def _is_answer(candidate: Candidate) -> bool:
+    return candidate.kind in ("topic", "service")
+
+
+def order_of(candidates: tuple[Candidate, ...], label: str, order: list[int]) -> int:
+    return next(i for i in order if candidates[i].id == label)
+
+
+def _topic_score(candidates: tuple[Candidate, ...], p: Array, order: list[int]) -> float:
+    """The best topic's (or contact's, office hours') probability, 0..100."""
+    best = next((i for i in order if _is_answer(candidates[i])), None)
+    return round(100 * float(p[best]), 1) if best is not None else 0.0

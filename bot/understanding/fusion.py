@@ -1,0 +1,137 @@
+"""One probability per candidate from the pieces of evidence, with weights fitted offline.
+
+The weights are label-agnostic (the same for every topic), so a topic staff add tomorrow is
+scored like the others. They are fitted by cross-validation with scikit-learn's logistic
+regression (benchmarks/fit_fusion.py) and shipped in fusion.json beside this file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+FEATURES: Final = (
+    "lexical",
+    "lexical_lead",
+    "nearest",
+    "nearest_lead",
+    "bayes",
+    "bayes_lead",
+    "agree",
+    "out_of_scope",
+)
+"""Per candidate: its lexical score (0..1) and its lead over the best other candidate; the same
+for its nearest phrasing's similarity and its naive Bayes posterior; how many of the three rank
+it first (0..1); and how strongly the message is out of scope (the same for every candidate)."""
+
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The only place the bands are decided (probabilities 0..1)."""
+
+    answer: float = 0.5
+    """Answer (a topic, a referral, small talk) from this probability on ..."""
+    margin: float = 0.1
+    """... when the runner-up is at least this far behind."""
+    suggest: float = 0.25
+    """Offer "did you mean" from this probability on ..."""
+    suggest_floor: float = 0.15
+    """... with further candidates from this one on."""
+    max_suggestions: int = 3
+    sub_answer: float = 0.45
+    """A sub-answer's nearest phrasing must be this similar to be chosen over the overview ..."""
+    sub_answer_lead: float = 0.0
+    """... and lead the overview's nearest phrasing by this much."""
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Logistic weights over FEATURES, the bias, the thresholds, and the lexical weights."""
+
+    weights: tuple[float, ...] = (2.7, 6.1, 1.3, 2.5, 1.0, 1.0, 1.0, -1.6)
+    bias: float = -3.0
+    thresholds: Thresholds = Thresholds()
+    lexical: dict[str, float] = field(default_factory=dict)
+    """LexicalWeights fields fitted with the rest (missing ones keep their defaults)."""
+    fitted: str = ""
+    """How and on what the weights were fitted."""
+
+    def probabilities(self, features: Array) -> Array:
+        """P(right) per candidate from a (candidates x FEATURES) matrix."""
+        z = features @ np.asarray(self.weights) + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> str:
+        """The form stored in fusion.json."""
+        t = self.thresholds
+        return json.dumps(
+            {
+                "fitted": self.fitted,
+                "features": list(FEATURES),
+                "weights": [round(x, 4) for x in self.weights],
+                "bias": round(self.bias, 4),
+                "thresholds": {k: round(float(v), 4) for k, v in vars(t).items()},
+                "lexical": self.lexical,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Fusion:
+        data = json.loads(text)
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"fusion.json was fitted for other features: {data['features']}")
+        thresholds = dict(data["thresholds"])
+        thresholds["max_suggestions"] = int(thresholds.get("max_suggestions", 3))
+        return cls(
+            weights=tuple(float(x) for x in data["weights"]),
+            bias=float(data["bias"]),
+            thresholds=Thresholds(**thresholds),
+            lexical={k: float(v) for k, v in data.get("lexical", {}).items()},
+            fitted=str(data.get("fitted", "")),
+        )
+
+
+def shipped() -> Fusion:
+    """The fitted fusion shipped with the package (defaults when none is there yet)."""
+    path = resources.files(__package__).joinpath("fusion.json")
+    if not path.is_file():
+        return Fusion()
+    return Fusion.from_json(path.read_text(encoding="utf-8"))
+
+
+def feature_matrix(lexical: Array, nearest: Array, bayes: Array, out_of_scope: float) -> Array:
+    """The FEATURES of every candidate from its lexical score (0..1), its nearest phrasing's
+    similarity and its naive Bayes posterior."""
+    firsts = [(signal == signal.max()) & (signal > 0) for signal in (lexical, nearest, bayes)]
+    return np.column_stack(
+        [
+            lexical,
+            _lead(lexical),
+            nearest,
+            _lead(nearest),
+            bayes,
+            _lead(bayes),
+            sum(f.astype(float) for f in firsts) / len(firsts),
+            np.full(len(lexical), out_of_scope),
+        ]
+    )
+
+
+def _lead(values: Array) -> Array:
+    """Each value minus the best of the others."""
+    if len(values) < 2:
+        return values.copy()
+    order = np.argsort(values)
+    best, second = values[order[-1]], values[order[-2]]
+    lead = values - best
+    lead[order[-1]] = best - second
+    return lead

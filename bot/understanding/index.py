@@ -1,0 +1,418 @@
+"""What the matcher knows, built once per knowledge base: every candidate answer (topics, the
+office's contact and hours, referrals, small talk, out of scope), the words that point to each,
+and every phrasing as a vector of character n-grams for finding the nearest one."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from bot.models import (
+    GREETING,
+    OUT_OF_SCOPE,
+    SERVICE_INTENTS,
+    THANKS,
+    KnowledgeBase,
+    Vocabulary,
+)
+from bot.understanding.keys import Keys
+from bot.understanding.language import Reader, Reading
+from bot.understanding.text import fold_umlauts
+
+Kind = Literal["topic", "service", "referral", "smalltalk", "out-of-scope"]
+
+REFERRAL: Final = "referral:"
+"""Referral candidates are named "referral:<id>", as the reason the bot gives for not answering."""
+SMALLTALK: Final = (GREETING, THANKS)
+_NGRAMS: Final = (3, 4, 5)
+_ALPHA: Final = 0.1
+"""Naive Bayes smoothing: a word unseen in a candidate's phrasings counts as seen this often."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Something a message can be answered with."""
+
+    id: str
+    kind: Kind
+    audience: str | None = None
+    """"families", "kitas" or "both" for topics."""
+    anywhere: bool = False
+    """Its answer holds in any town (the measles law), not only in ours."""
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One phrasing in the nearest-phrasing index."""
+
+    candidate: int
+    answer: str | None
+    """The sub-answer it asks for ("registration/documents"), or None for the overview."""
+    text: str
+    lang: str
+
+
+@dataclass
+class _Vocab:
+    """One candidate's words while the index is built."""
+
+    keywords: set[str] = field(default_factory=set)
+    phrasing_counts: Counter[str] = field(default_factory=Counter)
+    phrasings: int = 0
+    terms: list[tuple[frozenset[str], ...]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How a word found in a candidate's vocabulary counts (tuned by cross-validation)."""
+
+    keyword: float = 1.0
+    """A word among a candidate's keywords or titles."""
+    term: float = 1.0
+    """A multi-word keyword whose words stand together in the message ("freie Plätze")."""
+    phrasing: float = 0.3
+    """A word found only in a candidate's phrasings (plus `phrasing_share` times its share)."""
+    phrasing_share: float = 0.45
+
+
+class Index:
+    """The frozen result of `Index.build`; shared by every message."""
+
+    def __init__(
+        self,
+        candidates: tuple[Candidate, ...],
+        key_hits: dict[str, dict[int, float]],
+        terms: dict[str, tuple[tuple[int, tuple[frozenset[str], ...]], ...]],
+        phrasings: tuple[Phrasing, ...],
+        space: NgramSpace,
+        smalltalk_keys: dict[int, frozenset[str]],
+        smalltalk_phrases: dict[int, frozenset[tuple[str, ...]]],
+        keys: Keys,
+        reader: Reader,
+        term_weight: float,
+    ) -> None:
+        self.candidates = candidates
+        self.term_weight = term_weight
+        self.position = {c.id: i for i, c in enumerate(candidates)}
+        self.key_hits = key_hits
+        self.terms = terms
+        self.phrasings = phrasings
+        self.space = space
+        self.smalltalk_keys = smalltalk_keys
+        self.smalltalk_phrases = smalltalk_phrases
+        self.keys = keys
+        self.reader = reader
+        by_initial: dict[str, list[str]] = defaultdict(list)
+        for key in key_hits:
+            if len(key) >= 4:
+                by_initial[key[0]].append(key)
+        self.by_initial = dict(by_initial)
+        """Known keys by first letter, for typo correction."""
+        self.bayes = Bayes(len(candidates), phrasings, keys, reader)
+        self.exact = {exact_form(p.text, reader): n for n, p in enumerate(phrasings)}
+        """Each phrasing, normalised, to its row: a message that is a phrasing gets its answer."""
+        self.row_candidate = np.array([p.candidate for p in phrasings], dtype=np.int64)
+        self.with_rows = np.unique(self.row_candidate)
+        """The candidates that have phrasings, in order ..."""
+        self.first_rows = np.searchsorted(self.row_candidate, self.with_rows)
+        """... and where each one's phrasings start (they are stored together)."""
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, weights: Weights | None = None) -> Index:
+        """Index every language's phrasings, keywords and titles of every candidate."""
+        w = weights or Weights()
+        keys = Keys(kb.lexicon)
+        reader = Reader(kb.lexicon)
+        candidates: list[Candidate] = []
+        vocabs: list[_Vocab] = []
+        rows: list[Phrasing] = []
+
+        def add(candidate: Candidate, sources: Iterable[_Source]) -> None:
+            number = len(candidates)
+            candidates.append(candidate)
+            vocab = _Vocab()
+            for source in sources:
+                _add_source(vocab, source, keys, reader)
+                rows.extend(
+                    Phrasing(number, source.answer, text, lang)
+                    for lang, text in source.phrasings
+                )
+            vocabs.append(vocab)
+
+        for topic in kb.topics:
+            overview = _Source(
+                _texts(topic.vocabulary.phrasings) + [("de", topic.question_de)],
+                _texts(topic.vocabulary.keywords),
+                list(topic.title.items()),
+            )
+            subs = [
+                _Source(
+                    _texts(sub.vocabulary.phrasings),
+                    _texts(sub.vocabulary.keywords),
+                    [],
+                    answer=sub.id,
+                )
+                for sub in topic.answers
+            ]
+            add(Candidate(topic.id, "topic", topic.audience, topic.where == "anywhere"), [overview, *subs])
+        for intent in SERVICE_INTENTS:
+            vocab = kb.office.intents.get(intent)
+            if vocab is not None:
+                add(Candidate(intent, "service", "both"), [_Source.of(vocab)])
+        for referral in kb.referrals:
+            add(
+                Candidate(REFERRAL + referral.id, "referral", None, referral.where == "anywhere"),
+                [_Source.of(referral.vocabulary, list(referral.title.items()))],
+            )
+        smalltalk_keys: dict[int, frozenset[str]] = {}
+        smalltalk_phrases: dict[int, frozenset[tuple[str, ...]]] = {}
+        for intent in SMALLTALK:
+            vocab = kb.smalltalk.get(intent)
+            if vocab is None:
+                continue
+            singles, phrases = _keyword_parts(vocab, reader)
+            smalltalk_keys[len(candidates)] = frozenset(
+                key for lang, word in singles for key in keys.of(word, lang)
+            )
+            smalltalk_phrases[len(candidates)] = phrases
+            # Small talk is found by its own rule; only its phrasings go into the index.
+            add(Candidate(intent, "smalltalk"), [_Source(_texts(vocab.phrasings), [], [])])
+        out_of_scope = kb.smalltalk.get(OUT_OF_SCOPE)
+        if out_of_scope is not None:
+            # Out of scope counts only with its keywords: its phrasings' everyday words ("how
+            # long does it take") would pull answerable questions away from their topics.
+            number = len(candidates)
+            candidates.append(Candidate(OUT_OF_SCOPE, "out-of-scope"))
+            vocab = _Vocab()
+            _add_source(vocab, _Source([], _texts(out_of_scope.keywords), []), keys, reader)
+            vocab.phrasing_counts.clear()  # "immigration office" counts only whole
+            vocabs.append(vocab)
+            rows.extend(Phrasing(number, None, t, lang) for lang, t in _texts(out_of_scope.phrasings))
+        documents = [ngrams(primary_words(reader.read(p.text), keys, p.lang)) for p in rows]
+        return cls(
+            tuple(candidates),
+            _key_hits(vocabs, w),
+            _terms_by_key(vocabs),
+            tuple(rows),
+            NgramSpace(documents),
+            smalltalk_keys,
+            smalltalk_phrases,
+            keys,
+            reader,
+            w.term,
+        )
+
+    def nearest(self, similarities: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Per candidate, the similarity of its nearest phrasing (0 without phrasings)."""
+        best = np.zeros(len(self.candidates))
+        if len(self.with_rows):
+            best[self.with_rows] = np.maximum.reduceat(similarities, self.first_rows)
+        return best
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Texts of one candidate (or one of its sub-answers) to index."""
+
+    phrasings: list[tuple[str, str]]
+    keywords: list[tuple[str, str]]
+    titles: list[tuple[str, str]]
+    answer: str | None = None
+
+    @classmethod
+    def of(cls, vocab: Vocabulary, titles: list[tuple[str, str]] | None = None) -> _Source:
+        return cls(_texts(vocab.phrasings), _texts(vocab.keywords), titles or [])
+
+
+def _texts(per_lang: Mapping[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    return [(lang, text) for lang, items in per_lang.items() for text in items]
+
+
+def content_words(reading: Reading, keys: Keys, lang: str | None = None) -> list[str]:
+    """The words of a reading that may name a topic (romanised words in both spellings)."""
+    lang = lang or reading.lang
+    words: Iterable[str] = reading.words
+    if lang != "ru" and reading.romanized:
+        words = (*reading.words, *reading.latin_words)
+    return [w for w in words if keys.is_content(w, lang)]
+
+
+def _add_source(vocab: _Vocab, source: _Source, keys: Keys, reader: Reader) -> None:
+    # A multi-word keyword ("driving licence") only means something whole: indexed like a
+    # phrasing, and as a term whose words must stand together. Multi-word titles ("Як
+    # записати дитину") are names, not terms: their words count as phrasings.
+    multi_word: list[tuple[str, str]] = []
+    for is_keyword, (lang, keyword) in (
+        *((True, item) for item in source.keywords),
+        *((False, item) for item in source.titles),
+    ):
+        words = content_words(reader.read(keyword), keys, lang)
+        if len(words) == 1:
+            vocab.keywords.update(keys.of(words[0], lang))
+        elif words:
+            multi_word.append((lang, keyword))
+            if is_keyword:
+                vocab.terms.append(tuple(keys.of(word, lang) for word in words))
+    for lang, phrasing in (*source.phrasings, *multi_word):
+        vocab.phrasings += 1
+        seen: set[str] = set()
+        for word in content_words(reader.read(phrasing), keys, lang):
+            seen.update(keys.of(word, lang))
+        vocab.phrasing_counts.update(seen)
+
+
+def _key_hits(vocabs: list[_Vocab], w: Weights) -> dict[str, dict[int, float]]:
+    """For every key, how much it counts for each candidate (keywords beat phrasings)."""
+    hits: dict[str, dict[int, float]] = defaultdict(dict)
+    for number, vocab in enumerate(vocabs):
+        for key, count in vocab.phrasing_counts.items():
+            share = min(1.0, 4.0 * count / max(vocab.phrasings, 1))
+            hits[key][number] = w.phrasing + w.phrasing_share * share
+        for key in vocab.keywords:
+            hits[key][number] = w.keyword
+    return dict(hits)
+
+
+def _terms_by_key(
+    vocabs: list[_Vocab],
+) -> dict[str, tuple[tuple[int, tuple[frozenset[str], ...]], ...]]:
+    """Multi-word keywords under every key of their first word, to find candidates quickly."""
+    index: dict[str, dict[tuple[int, tuple[frozenset[str], ...]], None]] = defaultdict(dict)
+    for number, vocab in enumerate(vocabs):
+        for words in vocab.terms:
+            for key in words[0]:
+                index[key][(number, words)] = None
+    return {key: tuple(terms) for key, terms in index.items()}
+
+
+def _keyword_parts(
+    vocab: Vocabulary, reader: Reader
+) -> tuple[list[tuple[str, str]], frozenset[tuple[str, ...]]]:
+    """A vocabulary's keywords: single words (language, word), and multi-word keywords as
+    sequences of umlaut-folded words."""
+    singles: list[tuple[str, str]] = []
+    phrases: set[tuple[str, ...]] = set()
+    for lang, item in _texts(vocab.keywords):
+        words = reader.read(item).words
+        if len(words) == 1:
+            singles.append((lang, words[0]))
+        elif words:
+            phrases.add(tuple(fold_umlauts(w) for w in words))
+    return singles, frozenset(phrases)
+
+
+def primary_words(reading: Reading, keys: Keys, lang: str | None = None) -> list[str]:
+    """The content words of a reading as their stems (for the nearest-phrasing vectors)."""
+    lang = lang or reading.lang
+    return [keys.primary(w, lang) for w in content_words(reading, keys, lang)]
+
+
+def exact_form(text: str, reader: Reader) -> str:
+    """A text's words, normalised: two texts with one exact form say the same."""
+    return " ".join(reader.read(text).words)
+
+
+def ngrams(words: Iterable[str], weights: Iterable[float] | None = None) -> Counter[str]:
+    """Character n-grams of each word with its boundaries (" kita " -> " ki", "kit", ...)."""
+    counts: Counter[str] = Counter()
+    for word, weight in zip(words, weights or _ones(), strict=False):
+        padded = f" {word} "
+        for n in _NGRAMS:
+            for i in range(len(padded) - n + 1):
+                counts[padded[i : i + n]] += weight
+    return counts
+
+
+def _ones() -> Iterator[float]:
+    while True:
+        yield 1.0
+
+
+class NgramSpace:
+    """TF-IDF vectors of character n-grams, one row per phrasing, rows of a candidate together."""
+
+    def __init__(self, documents: list[Counter[str]]) -> None:
+        df: Counter[str] = Counter()
+        for doc in documents:
+            df.update(doc.keys())
+        self.vocabulary = {gram: i for i, gram in enumerate(df)}
+        n = len(documents)
+        self.idf = np.array([math.log((n + 1) / (df[g] + 1)) + 1.0 for g in self.vocabulary])
+        indptr, indices, values = [0], [], []
+        for doc in documents:
+            cols, vals = self.weigh(doc)
+            indices.extend(cols)
+            values.extend(vals)
+            indptr.append(len(indices))
+        matrix = sparse.csr_matrix(
+            (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int64), indptr),
+            shape=(n, len(self.vocabulary)),
+        )
+        self.columns = matrix.tocsc()
+        """Columns are n-grams: a message touches only its own n-grams' columns."""
+
+    def weigh(self, counts: Mapping[str, float]) -> tuple[list[int], npt.NDArray[np.float64]]:
+        """A document's known n-grams and their unit-length TF-IDF weights."""
+        known = [(self.vocabulary[g], c) for g, c in counts.items() if g in self.vocabulary and c > 0]
+        if not known:
+            return [], np.zeros(0)
+        cols = [col for col, _ in known]
+        vals = np.array([1.0 + math.log(c) if c >= 1 else c for _, c in known]) * self.idf[cols]
+        return cols, vals / float(np.linalg.norm(vals))
+
+    def similarities(self, counts: Mapping[str, float]) -> npt.NDArray[np.float64]:
+        """Cosine similarity of a message's n-grams to every phrasing."""
+        cols, vals = self.weigh(counts)
+        if not cols:
+            return np.zeros(self.columns.shape[0])
+        return np.asarray(self.columns[:, cols] @ vals).ravel()
+
+
+def key_counts(reading: Reading, keys: Keys, lang: str | None = None) -> Counter[str]:
+    """The keys of a reading's content words, each word counting 1 in all (its keys share it)."""
+    lang = lang or reading.lang
+    out: Counter[str] = Counter()
+    for word in content_words(reading, keys, lang):
+        forms = keys.of(word, lang)
+        for key in forms:
+            out[key] += 1.0 / len(forms)
+    return out
+
+
+class Bayes:
+    """A naive Bayes classifier over word keys, learnt from the phrasings: which candidate's
+    phrasings use a message's words most (words every candidate uses cancel out)."""
+
+    def __init__(
+        self, size: int, phrasings: tuple[Phrasing, ...], keys: Keys, reader: Reader
+    ) -> None:
+        counts = [Counter[str]() for _ in range(size)]
+        for p in phrasings:
+            counts[p.candidate].update(key_counts(reader.read(p.text), keys, p.lang))
+        vocabulary = set().union(*counts)
+        totals = np.array([sum(c.values()) for c in counts]) + _ALPHA * max(len(vocabulary), 1)
+        self._unseen = np.log(_ALPHA / totals)
+        self._log = {
+            key: np.log(np.array([c.get(key, 0.0) for c in counts]) + _ALPHA) - np.log(totals)
+            for key in vocabulary
+        }
+        self._empty = np.array([not c for c in counts])
+
+    def posterior(self, counts: Mapping[str, float]) -> npt.NDArray[np.float64]:
+        """P(candidate | words), uniform prior; 0 for candidates without phrasings."""
+        scores = np.zeros(len(self._unseen))
+        for key, count in counts.items():
+            row = self._log.get(key)
+            if row is not None:
+                scores += count * row
+        scores[self._empty] = -np.inf
+        scores -= scores.max()
+        odds = np.exp(scores)
+        return odds / odds.sum()

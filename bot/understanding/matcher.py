@@ -1,0 +1,188 @@
+"""The one entry point: `Matcher.build(kb)` once per knowledge base, then `match(text)`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import Final
+
+import numpy as np
+
+from bot.models import KnowledgeBase
+from bot.understanding.decide import Analysis, Match, decide
+from bot.understanding.fusion import Array, Fusion, feature_matrix, shipped
+from bot.understanding.index import Index, exact_form, ngrams
+from bot.understanding.language import Reading
+from bot.understanding.lexical import Lexical, LexicalWeights, Unit, units_of
+from bot.understanding.places import Towns
+from bot.understanding.text import fold_umlauts
+from bot.understanding.writer import Writer
+
+_LEADERS: Final = 3
+"""Sub-answers are looked for in this many leading topics."""
+
+
+class Matcher:
+    """Understands messages with one knowledge base; build once, match many times."""
+
+    def __init__(self, index: Index, kb: KnowledgeBase, *, fusion: Fusion | None = None) -> None:
+        self.index = index
+        self.fusion = fusion or shipped()
+        known = {f.name for f in fields(LexicalWeights)}
+        lexical_weights = LexicalWeights(
+            **{k: v for k, v in self.fusion.lexical.items() if k in known}
+        )
+        self._towns = Towns(kb.places, kb.lexicon)
+        self._lexical = Lexical(
+            index,
+            towns=self._towns,
+            writer=Writer(kb.lexicon),
+            seeking=kb.lexicon.seeking,
+            weights=lexical_weights,
+        )
+        self._out_of_scope = [i for i, c in enumerate(index.candidates) if c.kind == "out-of-scope"]
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, *, fusion: Fusion | None = None) -> Matcher:
+        """Index every phrasing, keyword and title of `kb`."""
+        return cls(Index.build(kb), kb, fusion=fusion)
+
+    def match(self, text: str) -> Match:
+        """Understand one message: a label and a band, a referral, small talk, or nothing."""
+        return decide(self.analyse(text), self.fusion.thresholds)
+
+    def analyse(self, text: str) -> Analysis:
+        """Read the message and weigh every candidate (no decision yet)."""
+        features, reading, smalltalk, exact, units = self._evidence(text)
+        candidates = self.index.candidates
+        if smalltalk or features is None:
+            probabilities = np.zeros(len(candidates))
+            return Analysis(reading.lang, reading.confident, candidates, probabilities, smalltalk)
+        probabilities = self.fusion.probabilities(features)
+        town = self._towns.find(reading.words)
+        if town is None and reading.romanized:
+            town = self._towns.find(reading.latin_words)
+        leaders = [int(i) for i in np.argsort(-probabilities)[:_LEADERS]]
+        answers = {i: a for i in leaders if (a := self._sub_answer(i, units)) is not None}
+        return Analysis(
+            reading.lang,
+            reading.confident,
+            candidates,
+            probabilities,
+            exact=exact,
+            town=town,
+            answers=answers,
+        )
+
+    def features(self, text: str) -> Array | None:
+        """The fusion's features for every candidate (None when nothing can be weighed)."""
+        return self._evidence(text)[0]
+
+    def _evidence(
+        self, text: str
+    ) -> tuple[Array | None, Reading, str | None, int | None, "_Weighed"]:
+        index = self.index
+        reading = index.reader.read(text)
+        row = index.exact.get(exact_form(text, index.reader))
+        exact = index.phrasings[row].candidate if row is not None else None
+        units = units_of(reading)
+        smalltalk = self._only_smalltalk([u for u, _ in units], reading)
+        weighed = _weigh(reading, units, index, self._lexical.weights.context)
+        if smalltalk is not None or not weighed.units:
+            return None, reading, smalltalk, exact, weighed
+        lexical = np.asarray(self._lexical.scores(weighed.units, weighed.weights, reading)) / 100
+        similarities = index.space.similarities(ngrams(weighed.stems, weighed.stem_weights))
+        weighed.similarities = similarities
+        nearest = index.nearest(similarities)
+        bayes = index.bayes.posterior(weighed.keys)
+        out_of_scope = float(lexical[self._out_of_scope].max()) if self._out_of_scope else 0.0
+        features = feature_matrix(lexical, nearest, bayes, out_of_scope)
+        return features, reading, None, exact, weighed
+
+    def _only_smalltalk(self, units: Sequence[Unit], reading: Reading) -> str | None:
+        """Greeting or thanks: small-talk words and nothing else ("danke!!", "hi there")."""
+        found: dict[int, int] = {}
+        flat = [fold_umlauts(u[0]) for u in units]
+        of = self.index.keys.of
+        covered: set[int] = set()
+        for intent, phrases in self.index.smalltalk_phrases.items():
+            for phrase in phrases:
+                size = len(phrase)
+                for i in range(len(flat) - size + 1):
+                    if tuple(flat[i : i + size]) == phrase:
+                        covered.update(range(i, i + size))
+                        found[intent] = found.get(intent, 0) + 1
+        for i, unit in enumerate(units):
+            if i in covered:
+                continue
+            keys = of(unit[0], reading.lang)
+            intents = [n for n, vocab in self.index.smalltalk_keys.items() if keys & vocab]
+            if not intents:
+                if self.index.keys.is_content(unit[0], reading.lang):
+                    return None
+                continue
+            for intent in intents:
+                found[intent] = found.get(intent, 0) + 1
+        if not found:
+            return None
+        # "thanks, bye" and "hello and thank you" are both best answered as thanks.
+        names = {self.index.candidates[n].id: n for n in found}
+        return "thanks" if "thanks" in names else "greeting"
+
+    def _sub_answer(self, candidate: int, weighed: "_Weighed") -> str | None:
+        """The sub-answer of a topic whose phrasings are nearest, when near enough."""
+        t = self.fusion.thresholds
+        if weighed.similarities is None:
+            return None
+        best: dict[str | None, float] = {}
+        for row in np.flatnonzero(self.index.row_candidate == candidate):
+            answer = self.index.phrasings[row].answer
+            best[answer] = max(best.get(answer, 0.0), float(weighed.similarities[row]))
+        overview = best.pop(None, 0.0)
+        if not best:
+            return None
+        answer, similarity = max(best.items(), key=lambda item: item[1])
+        if similarity >= t.sub_answer and similarity - overview >= t.sub_answer_lead:
+            return answer
+        return None
+
+
+class _Weighed:
+    """A message's content units with their weights, and its stems for the n-grams."""
+
+    def __init__(self) -> None:
+        self.units: list[Unit] = []
+        self.weights: list[float] = []
+        self.stems: list[str] = []
+        self.stem_weights: list[float] = []
+        self.keys: dict[str, float] = {}
+        """Word keys and their weights, for naive Bayes."""
+        self.similarities: Array | None = None
+
+
+def _weigh(
+    reading: Reading, units: list[tuple[Unit, int]], index: Index, context: float
+) -> _Weighed:
+    """The words that may name a topic, each weighed by its sentence: in a story, the sentences
+    that ask count fully and the others as context."""
+    out = _Weighed()
+    story = reading.is_story
+    keys = index.keys
+    lang = reading.lang
+    for unit, position in units:
+        if not all(keys.is_content(word, lang) for word in unit[:1]):
+            continue
+        if any(keys.is_stop(word, lang) for word in unit):
+            continue
+        weight = 1.0
+        if story and reading.sentence and reading.sentence[position] not in reading.asking:
+            weight = context
+        out.units.append(unit)
+        out.weights.append(weight)
+        for word in unit if (reading.romanized and lang != "ru") else unit[:1]:
+            out.stems.append(keys.primary(word, lang))
+            out.stem_weights.append(weight)
+            forms = keys.of(word, lang)
+            for key in forms:
+                out.keys[key] = out.keys.get(key, 0.0) + weight / len(forms)
+    return out
