@@ -1,0 +1,100 @@
+"""Walked values -> the frozen models of `bot.models`; called only when no file has an error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bot.knowledge.schema import WEEKDAYS
+from bot.knowledge.yamlfile import YamlFile
+from bot.models import (
+    LANGUAGES,
+    SERVICE_INTENTS,
+    SMALLTALK_INTENTS,
+    Email,
+    KnowledgeBase,
+    Lang,
+    Link,
+    Office,
+    OfficeHours,
+    Phone,
+    Topic,
+    Vocabulary,
+)
+
+
+def knowledge_base(
+    topics: Iterable[YamlFile], office: YamlFile, smalltalk: YamlFile
+) -> KnowledgeBase:
+    """The knowledge base from the walked files, topics in menu order."""
+    return KnowledgeBase(
+        topics=tuple(sorted(map(_topic, topics), key=lambda t: (t.order, t.id))),
+        office=_office(office.values),
+        smalltalk={
+            name: _vocabulary(smalltalk.values[name])
+            for name in SMALLTALK_INTENTS
+            if name in smalltalk.values
+        },
+    )
+
+
+def _localized(values: Mapping[str, str]) -> dict[Lang, str]:
+    return {lang: values[lang] for lang in LANGUAGES}
+
+
+def _vocabulary(data: Mapping[str, Any]) -> Vocabulary:
+    return Vocabulary(
+        phrasings={lang: tuple(words) for lang, words in data["phrasings"].items()},
+        keywords={lang: tuple(words) for lang, words in data["keywords"].items()},
+    )
+
+
+def _links(data: Iterable[Mapping[str, Any]]) -> tuple[Link, ...]:
+    return tuple(Link(link["url"], _localized(link["title"])) for link in data)
+
+
+def _topic(file: YamlFile) -> Topic:
+    data = file.values
+    return Topic(
+        id=data["id"],
+        audience=data["audience"],
+        title=_localized(data["title"]),
+        question_de=data["question_de"],
+        answer=_localized(data["answer"]),
+        vocabulary=_vocabulary(data),
+        links=_links(data.get("links", [])),
+        sources=tuple(data["sources"]),
+        reviewed=data["reviewed"],
+        related=tuple(data.get("related", [])),
+        order=data.get("order", 1000),
+        where=data.get("where", "dresden"),
+        path=file.path,
+    )
+
+
+def _office(data: Mapping[str, Any]) -> Office:
+    hours = data["hours"]
+    weekly = {
+        WEEKDAYS.index(day): tuple(sorted(intervals, key=lambda i: i.start))
+        for day, intervals in hours["weekly"].items()
+        if intervals
+    }
+    note = hours.get("note")
+    return Office(
+        name=_localized(data["name"]),
+        visiting_address=_localized(data["visiting_address"]),
+        postal_address=_localized(data["postal_address"]),
+        phones=tuple(Phone(p["number"], _localized(p["label"])) for p in data["phones"]),
+        emails=tuple(Email(e["address"], _localized(e["label"])) for e in data["emails"]),
+        websites=_links(data["websites"]),
+        hours=OfficeHours(
+            weekly=dict(sorted(weekly.items())),
+            timezone=hours["timezone"],
+            holiday_country=hours["holidays"]["country"],
+            holiday_subdivision=hours["holidays"]["subdivision"],
+        ),
+        hours_note=_localized(note) if note is not None else None,
+        intents={name: _vocabulary(data["intents"][name]) for name in SERVICE_INTENTS},
+        sources=tuple(data["sources"]),
+        reviewed=data["reviewed"],
+    )
