@@ -11,6 +11,7 @@ from bot.models import (
     LANGUAGES,
     SERVICE_INTENTS,
     SMALLTALK_INTENTS,
+    SUB_ANSWER_SEPARATOR,
     Email,
     KnowledgeBase,
     Lang,
@@ -18,15 +19,20 @@ from bot.models import (
     Office,
     OfficeHours,
     Phone,
+    Referral,
+    SubAnswer,
     Topic,
     Vocabulary,
 )
 
 
 def knowledge_base(
-    topics: Iterable[YamlFile], office: YamlFile, smalltalk: YamlFile
+    topics: Iterable[YamlFile],
+    referrals: Iterable[YamlFile],
+    office: YamlFile,
+    smalltalk: YamlFile,
 ) -> KnowledgeBase:
-    """The knowledge base from the walked files, topics in menu order."""
+    """The knowledge base from the walked files: topics in menu order, referrals by id."""
     return KnowledgeBase(
         topics=tuple(sorted(map(_topic, topics), key=lambda t: (t.order, t.id))),
         office=_office(office.values),
@@ -35,6 +41,7 @@ def knowledge_base(
             for name in SMALLTALK_INTENTS
             if name in smalltalk.values
         },
+        referrals=tuple(sorted(map(_referral, referrals), key=lambda r: r.id)),
     )
 
 
@@ -42,10 +49,14 @@ def _localized(values: Mapping[str, str]) -> dict[Lang, str]:
     return {lang: values[lang] for lang in LANGUAGES}
 
 
+def _optional_localized(values: Mapping[str, str] | None) -> dict[Lang, str] | None:
+    return _localized(values) if values is not None else None
+
+
 def _vocabulary(data: Mapping[str, Any]) -> Vocabulary:
     return Vocabulary(
         phrasings={lang: tuple(words) for lang, words in data["phrasings"].items()},
-        keywords={lang: tuple(words) for lang, words in data["keywords"].items()},
+        keywords={lang: tuple(words) for lang, words in data.get("keywords", {}).items()},
     )
 
 
@@ -69,6 +80,35 @@ def _topic(file: YamlFile) -> Topic:
         order=data.get("order", 1000),
         where=data.get("where", "dresden"),
         path=file.path,
+        more=_optional_localized(data.get("more")),
+        answers=tuple(_sub_answer(sub, data) for sub in data.get("answers", [])),
+    )
+
+
+def _sub_answer(data: Mapping[str, Any], topic: Mapping[str, Any]) -> SubAnswer:
+    return SubAnswer(
+        id=f"{topic['id']}{SUB_ANSWER_SEPARATOR}{data['id']}",
+        title=_localized(data["title"]),
+        answer=_localized(data["answer"]),
+        more=_optional_localized(data.get("more")),
+        vocabulary=_vocabulary(data),
+        links=_links(data.get("links", [])),
+        sources=tuple(data.get("sources", topic["sources"])),
+        reviewed=data.get("reviewed", topic["reviewed"]),
+    )
+
+
+def _referral(file: YamlFile) -> Referral:
+    data = file.values
+    return Referral(
+        id=data["id"],
+        title=_localized(data["title"]),
+        answer=_localized(data["answer"]),
+        links=_links(data.get("links", [])),
+        sources=tuple(data["sources"]),
+        reviewed=data["reviewed"],
+        vocabulary=_vocabulary(data),
+        path=file.path,
     )
 
 
@@ -79,7 +119,6 @@ def _office(data: Mapping[str, Any]) -> Office:
         for day, intervals in hours["weekly"].items()
         if intervals
     }
-    note = hours.get("note")
     return Office(
         name=_localized(data["name"]),
         visiting_address=_localized(data["visiting_address"]),
@@ -93,7 +132,7 @@ def _office(data: Mapping[str, Any]) -> Office:
             holiday_country=hours["holidays"]["country"],
             holiday_subdivision=hours["holidays"]["subdivision"],
         ),
-        hours_note=_localized(note) if note is not None else None,
+        hours_note=_optional_localized(hours.get("note")),
         intents={name: _vocabulary(data["intents"][name]) for name in SERVICE_INTENTS},
         sources=tuple(data["sources"]),
         reviewed=data["reviewed"],

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bot.knowledge import checks
 from bot.knowledge.build import knowledge_base
-from bot.knowledge.schema import OFFICE, SMALLTALK, TOPIC
-from bot.knowledge.yamlfile import Problem, YamlFile, read
+from bot.knowledge.schema import OFFICE, REFERRAL, SMALLTALK, TOPIC
+from bot.knowledge.yamlfile import Problem, Record, YamlFile, read
 from bot.models import KnowledgeBase
 
 
@@ -39,42 +39,39 @@ def _collect(faq_dir: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     if not faq_dir.is_dir():
         problems.append(Problem(faq_dir, 1, 1, f"Der Ordner {faq_dir} fehlt."))
         return None, problems
-    topics = _read_topics(faq_dir, problems)
-    office = read(faq_dir / "office.yaml", OFFICE, problems)
-    checks.check_office(office)
-    smalltalk = read(faq_dir / "smalltalk.yaml", SMALLTALK, problems)
-    checks.check_smalltalk(smalltalk)
-    problems.sort(key=lambda p: (p.path, p.line, p.column, p.message))
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return knowledge_base(topics, office, smalltalk), problems
-
-
-def _read_topics(faq_dir: Path, problems: list[Problem]) -> list[YamlFile]:
-    topics_dir = faq_dir / "topics"
+    topics_dir, referrals_dir = faq_dir / "topics", faq_dir / "referrals"
+    topics = _read_folder(topics_dir, TOPIC, "Themen", problems)
     if not topics_dir.is_dir():
         problems.append(Problem(topics_dir, 1, 1, "Der Ordner 'topics' fehlt."))
-        return []
-    files = sorted(p for p in topics_dir.iterdir() if not p.name.startswith(".") and p.is_file())
-    for path in files:
-        if path.suffix != ".yaml":
-            problems.append(
-                Problem(
-                    path,
-                    1,
-                    1,
-                    "Warnung: Diese Datei wird nicht gelesen: nur Dateien mit der Endung .yaml sind "
-                    "Themen. Benennen Sie sie um oder verschieben Sie sie.",
-                    "warning",
-                )
-            )
-    topics = [read(path, TOPIC, problems) for path in files if path.suffix == ".yaml"]
-    if not topics:
+    elif not topics:
         problems.append(
             Problem(topics_dir, 1, 1, "Im Ordner 'topics' liegt kein Thema (keine .yaml-Datei).")
         )
-    for topic in topics:
-        checks.check_topic(topic)
-    checks.check_topic_links(topics)
-    checks.check_unique_titles(topics)
-    return topics
+    referrals = _read_folder(referrals_dir, REFERRAL, "Weiterleitungen", problems)
+    office = read(faq_dir / "office.yaml", OFFICE, problems)
+    smalltalk = read(faq_dir / "smalltalk.yaml", SMALLTALK, problems)
+    checks.check_all(topics, referrals, office, smalltalk)
+    problems.sort(key=lambda p: (p.path, p.line, p.column, p.message))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return knowledge_base(topics, referrals, office, smalltalk), problems
+
+
+def _read_folder(folder: Path, spec: Record, what: str, problems: list[Problem]) -> list[YamlFile]:
+    """Every .yaml file in `folder` (none when there is no such folder); others are mentioned."""
+    if not folder.is_dir():
+        return []
+    paths = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_file())
+    problems.extend(
+        Problem(
+            path,
+            1,
+            1,
+            f"Diese Datei wird nicht gelesen: nur Dateien mit der Endung .yaml sind {what}. "
+            "Benennen Sie sie um oder verschieben Sie sie.",
+            "warning",
+        )
+        for path in paths
+        if path.suffix != ".yaml"
+    )
+    return [read(path, spec, problems) for path in paths if path.suffix == ".yaml"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import time
 from typing import Final
@@ -37,8 +38,14 @@ from bot.models import (
 
 MAX_MESSAGE_CHARS: Final = 3500
 """Telegram allows 4096 characters per message; the rest is room for the reply's own lines."""
-COMFORTABLE_ANSWER_CHARS: Final = 1000
+MAX_ANSWER_CHARS: Final = 450
+"""Visible characters of a topic's or sub-answer's `answer`: with the title and the where-to-go
+lines, the first message stays within 700 characters, one phone screen."""
+MAX_REFERRAL_CHARS: Final = 350
 MAX_TITLE_CHARS: Final = 30
+"""A topic's title is a menu button, two to a row."""
+MAX_SUB_ANSWER_TITLE_CHARS: Final = 48
+"""A sub-answer's title is a button of its own row."""
 MIN_PHRASINGS: Final = 3
 
 LANGUAGE_NAMES: Final = {"de": "Deutsch", "uk": "Ukrainisch", "en": "Englisch", "ru": "Russisch"}
@@ -69,6 +76,17 @@ _ID: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _INTERVAL: Final = re.compile(r"(\d\d):(\d\d)-(\d\d):(\d\d)")
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _PHONE: Final = re.compile(r"\+?[0-9 ()/.-]+")
+_SKIN_TONE: Final = re.compile("[\U0001f3fb-\U0001f3ff]")
+
+
+def visible_length(text: str) -> int:
+    """Characters a reader sees once the staff markup is shown: no `**`, one per letter."""
+    shown = unicodedata.normalize("NFC", text.strip().replace("**", ""))
+    # Combining accents, joiners and skin tones belong to the letter or emoji before them.
+    return sum(
+        unicodedata.category(char) not in ("Mn", "Me", "Cf") and not _SKIN_TONE.match(char)
+        for char in shown
+    )
 
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
@@ -151,12 +169,22 @@ def _one_of(choices: Iterable[str], what: str) -> Check:
     return check
 
 
+def _check_name(value: str, example: str) -> Complaint | None:
+    if _ID.fullmatch(value):
+        return None
+    return Complaint(
+        f"Die id '{value}' darf nur Kleinbuchstaben a-z, Ziffern und Bindestriche enthalten, "
+        f'z. B. "{example}".'
+    )
+
+
+def _check_sub_answer_id(value: str) -> Complaint | None:
+    return _check_name(value, "documents")
+
+
 def _check_id(value: str) -> Complaint | None:
-    if not _ID.fullmatch(value):
-        return Complaint(
-            f"Die id '{value}' darf nur Kleinbuchstaben a-z, Ziffern und Bindestriche enthalten, "
-            'z. B. "psychosocial-help".'
-        )
+    if (complaint := _check_name(value, "psychosocial-help")) is not None:
+        return complaint
     if value in RESERVED_IDS:
         return Complaint(
             f"Die id '{value}' ist für den Bot reserviert. Wählen Sie einen anderen Namen."
@@ -238,6 +266,24 @@ _VOCABULARY: Final = _record({"phrasings": _WORDS, "keywords": _WORDS})
 _LINK: Final = _record({"url": Text(_check_url), "title": _LOCALIZED})
 _SOURCES: Final = ListOf(Text(_check_source))
 
+_LINKS: Final = ListOf(_LINK, may_be_empty=True)
+
+SUB_ANSWER: Final = _record(
+    required={
+        "id": Text(_check_sub_answer_id),
+        "title": _LOCALIZED,
+        "answer": _LOCALIZED,
+        "phrasings": _WORDS,
+    },
+    optional={
+        "more": _LOCALIZED,
+        "keywords": _WORDS,
+        "links": _LINKS,
+        "sources": _SOURCES,
+        "reviewed": Day(),
+    },
+)
+
 TOPIC: Final = _record(
     required={
         "id": Text(_check_id),
@@ -254,8 +300,22 @@ TOPIC: Final = _record(
         "order": Whole(),
         "where": Text(_one_of(WHERES, "Gültigkeit")),
         "related": ListOf(Text(), may_be_empty=True),
-        "links": ListOf(_LINK, may_be_empty=True),
+        "links": _LINKS,
+        "more": _LOCALIZED,
+        "answers": ListOf(SUB_ANSWER, may_be_empty=True),
     },
+)
+
+REFERRAL: Final = _record(
+    required={
+        "id": Text(_check_id),
+        "reviewed": Day(),
+        "title": _LOCALIZED,
+        "answer": _LOCALIZED,
+        "sources": _SOURCES,
+        "phrasings": _WORDS,
+    },
+    optional={"links": _LINKS, "keywords": _WORDS},
 )
 
 OFFICE: Final = _record(
@@ -266,7 +326,7 @@ OFFICE: Final = _record(
         "postal_address": _LOCALIZED,
         "phones": ListOf(_record({"number": Text(_check_phone), "label": _LOCALIZED})),
         "emails": ListOf(_record({"address": Text(_check_email), "label": _LOCALIZED})),
-        "websites": ListOf(_LINK, may_be_empty=True),
+        "websites": _LINKS,
         "hours": _record(
             {
                 "timezone": Text(_check_timezone),

@@ -51,7 +51,11 @@ _CONTROL: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uff
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in one file; `str()` gives `path:line:column: message`."""
+    """One thing wrong in one file; `str()` gives `path:line:column: message`.
+
+    An error keeps the files from being used. A warning changes nothing; it is said with
+    "Warnung: " in front, so that whoever reads the list can tell which is which.
+    """
 
     path: Path
     line: int
@@ -60,7 +64,8 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        label = "Warnung: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}:{self.column}: {label}{self.message}"
 
 
 # --- what a document should look like -----------------------------------------------------------
@@ -153,8 +158,6 @@ class YamlFile:
         """Add a problem at `at`, its message led by the path of `key` ("answer › uk: ...")."""
         where = " › ".join(f"Eintrag {part + 1}" if isinstance(part, int) else part for part in key)
         text = f"{where}: {message}" if where else message
-        if severity == "warning":
-            text = f"Warnung: {text}"
         self.problems.append(Problem(self.path, at[0], at[1], text, severity))
 
     def at(self, key: Key) -> Position:
