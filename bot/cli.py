@@ -217,6 +217,8 @@ def _ask(
                 "score": round(found.score, 1),
                 "lang": found.lang,
                 "suggestions": list(found.suggestions),
+                "answer": found.answer,
+                "reason": found.reason,
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         elif question:

@@ -28,7 +28,7 @@ from bot.events import (
 from bot.hours import status as hours_status
 from bot.i18n import Catalogs, Translator, language_from_code, resolve_language
 from bot.knowledge import LiveKnowledge
-from bot.matching import Band, Match, Matcher
+from bot.understanding import Band, Match, Matcher
 from bot.models import CONTACT, LANGUAGES, OFFICE_HOURS, KnowledgeBase, Lang
 from bot.store import Store
 
@@ -178,7 +178,7 @@ class Conversation:
         elif found.band is Band.SMALLTALK and found.smalltalk in ("greeting", "thanks"):
             reply = replies.smalltalk(t, kb, found.smalltalk)
         else:
-            reply = self._fallback(t, kb, reason=found.smalltalk)
+            reply = self._fallback(t, kb, reason=found.reason)
             unanswered = text
         self._record(
             kb,

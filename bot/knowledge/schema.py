@@ -214,8 +214,10 @@ def _check_url(value: str) -> Complaint | None:
 
 
 def _check_source(value: str) -> Complaint | None:
-    # A source is a web page or a plain note ("Auskunft des Amtes, Telefonat am 20.11.2026").
-    return _check_url(value) if "://" in value or value.startswith("www.") else None
+    # A source is a web page, a web page with a note after it ("https://... (Stand 05/2024)"), or
+    # a plain note ("Auskunft des Amtes, Telefonat am 20.11.2026").
+    first = value.split(maxsplit=1)[0]
+    return _check_url(first) if "://" in first or first.startswith("www.") else None
 
 
 def _check_email(value: str) -> Complaint | None:

@@ -49,6 +49,8 @@ class Thresholds:
     """A sub-answer's nearest phrasing must be this similar to be chosen over the overview ..."""
     sub_answer_lead: float = 0.0
     """... and lead the overview's nearest phrasing by this much."""
+    sub_answer_keyword: float = 0.25
+    """A sub-answer's keyword in the message counts as this much more similarity."""
 
 
 @dataclass(frozen=True)

@@ -97,9 +97,15 @@ class Index:
         keys: Keys,
         reader: Reader,
         term_weight: float,
+        keyword_keys: frozenset[str],
+        sub_keywords: Mapping[str, frozenset[str]],
     ) -> None:
         self.candidates = candidates
         self.term_weight = term_weight
+        self.keyword_keys = keyword_keys
+        """Keys of every keyword and title: words that name something we answer or refer."""
+        self.sub_keywords = sub_keywords
+        """Per sub-answer, the keys of its keywords' first words."""
         self.position = {c.id: i for i, c in enumerate(candidates)}
         self.key_hits = key_hits
         self.terms = terms
@@ -133,6 +139,7 @@ class Index:
         candidates: list[Candidate] = []
         vocabs: list[_Vocab] = []
         rows: list[Phrasing] = []
+        sub_keywords: dict[str, frozenset[str]] = {}
 
         def add(candidate: Candidate, sources: Iterable[_Source]) -> None:
             number = len(candidates)
@@ -152,15 +159,24 @@ class Index:
                 _texts(topic.vocabulary.keywords),
                 list(topic.title.items()),
             )
+            # A sub-answer's keywords tell it from its siblings ("SPZ", "Kleinkind"); for the
+            # topic they are only as good as phrasings (many are everyday words).
             subs = [
                 _Source(
-                    _texts(sub.vocabulary.phrasings),
-                    _texts(sub.vocabulary.keywords),
+                    _texts(sub.vocabulary.phrasings) + _texts(sub.vocabulary.keywords),
+                    [],
                     [],
                     answer=sub.id,
                 )
                 for sub in topic.answers
             ]
+            for sub in topic.answers:
+                sub_keywords[sub.id] = frozenset(
+                    key
+                    for lang, keyword in _texts(sub.vocabulary.keywords)
+                    for word in content_words(reader.read(keyword), keys, lang)[:1]
+                    for key in keys.of(word, lang)
+                )
             add(Candidate(topic.id, "topic", topic.audience, topic.where == "anywhere"), [overview, *subs])
         for intent in SERVICE_INTENTS:
             vocab = kb.office.intents.get(intent)
@@ -207,6 +223,8 @@ class Index:
             keys,
             reader,
             w.term,
+            frozenset().union(*(v.keywords for v in vocabs)),
+            sub_keywords,
         )
 
     def nearest(self, similarities: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

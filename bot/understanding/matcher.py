@@ -19,6 +19,8 @@ from bot.understanding.text import fold_umlauts
 from bot.understanding.writer import Writer
 
 _LEADERS: Final = 3
+_SMALLTALK_OTHERS: Final = 6
+"""A thank-you may say more ("you helped me so much"), but not at length."""
 """Sub-answers are looked for in this many leading topics."""
 
 
@@ -100,8 +102,10 @@ class Matcher:
         return features, reading, None, exact, weighed
 
     def _only_smalltalk(self, units: Sequence[Unit], reading: Reading) -> str | None:
-        """Greeting or thanks: small-talk words and nothing else ("danke!!", "hi there")."""
+        """Greeting or thanks: small-talk words, and no word that names anything we answer
+        ("danke!!", "hi there", "Vielen herzlichen Dank, das hat mir sehr geholfen!")."""
         found: dict[int, int] = {}
+        others = 0
         flat = [fold_umlauts(u[0]) for u in units]
         of = self.index.keys.of
         covered: set[int] = set()
@@ -119,11 +123,13 @@ class Matcher:
             intents = [n for n, vocab in self.index.smalltalk_keys.items() if keys & vocab]
             if not intents:
                 if self.index.keys.is_content(unit[0], reading.lang):
-                    return None
+                    if keys & self.index.keyword_keys:
+                        return None
+                    others += 1
                 continue
             for intent in intents:
                 found[intent] = found.get(intent, 0) + 1
-        if not found:
+        if not found or others > _SMALLTALK_OTHERS:
             return None
         # "thanks, bye" and "hello and thank you" are both best answered as thanks.
         names = {self.index.candidates[n].id: n for n in found}
@@ -138,6 +144,10 @@ class Matcher:
         for row in np.flatnonzero(self.index.row_candidate == candidate):
             answer = self.index.phrasings[row].answer
             best[answer] = max(best.get(answer, 0.0), float(weighed.similarities[row]))
+        said = weighed.keys.keys()
+        for answer in best:
+            if answer is not None and not self.index.sub_keywords.get(answer, frozenset()).isdisjoint(said):
+                best[answer] += t.sub_answer_keyword
         overview = best.pop(None, 0.0)
         if not best:
             return None
