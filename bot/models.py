@@ -1,6 +1,6 @@
-"""The knowledge the bot serves, as frozen values: topics, the office, small talk.
+"""The knowledge the bot serves, as frozen values: topics, referrals, the office, small talk.
 
-Nothing here reads files or knows Telegram; `knowledge.py` builds these from `faq/`.
+Nothing here reads files or knows Telegram; `bot.knowledge` builds these from `faq/`.
 """
 
 from __future__ import annotations
@@ -62,6 +62,28 @@ class Link:
     title: Localized
 
 
+SUB_ANSWER_SEPARATOR: Final = "/"
+"""Between a topic's id and its sub-answer's own id: "registration/documents"."""
+
+
+@dataclass(frozen=True)
+class SubAnswer:
+    """A narrow question within a topic, with its own short answer."""
+
+    id: str
+    """The full id, "<topic id>/<own id>", e.g. "registration/documents"."""
+    title: Localized
+    answer: Localized
+    more: Localized | None
+    """The rest, shown on request after the answer."""
+    vocabulary: Vocabulary
+    links: tuple[Link, ...]
+    sources: tuple[str, ...]
+    """Its own, else the topic's."""
+    reviewed: date
+    """Its own, else the topic's."""
+
+
 @dataclass(frozen=True)
 class Topic:
     id: str
@@ -70,6 +92,7 @@ class Topic:
     question_de: str
     """The city's own German question."""
     answer: Localized
+    """The overview: the first message, short."""
     vocabulary: Vocabulary
     links: tuple[Link, ...]
     sources: tuple[str, ...]
@@ -77,6 +100,24 @@ class Topic:
     related: tuple[str, ...]
     order: int = 1000
     where: Where = "dresden"
+    path: Path | None = None
+    more: Localized | None = None
+    """The rest of the overview, shown on request."""
+    answers: tuple[SubAnswer, ...] = ()
+    """Sub-answers, in file order."""
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Something another office handles (residence permits, Jobcenter ...): where to go instead."""
+
+    id: str
+    title: Localized
+    answer: Localized
+    links: tuple[Link, ...]
+    sources: tuple[str, ...]
+    reviewed: date
+    vocabulary: Vocabulary
     path: Path | None = None
 
 
@@ -134,10 +175,22 @@ class KnowledgeBase:
     smalltalk: Mapping[str, Vocabulary]
     """`greeting`, `thanks`, `out-of-scope` and `elsewhere` (optional): recognised, never answered
     with a topic."""
+    referrals: tuple[Referral, ...] = ()
+    """By id."""
 
     def topic(self, topic_id: str) -> Topic | None:
         """The topic with this id, if any."""
         return next((t for t in self.topics if t.id == topic_id), None)
+
+    def sub_answer(self, full_id: str) -> SubAnswer | None:
+        """The sub-answer with this full id ("registration/documents"), if any."""
+        topic_id, separator, _ = full_id.partition(SUB_ANSWER_SEPARATOR)
+        topic = self.topic(topic_id) if separator else None
+        return next((a for a in topic.answers if a.id == full_id), None) if topic else None
+
+    def referral(self, referral_id: str) -> Referral | None:
+        """The referral with this id, if any."""
+        return next((r for r in self.referrals if r.id == referral_id), None)
 
     @property
     def topic_ids(self) -> tuple[str, ...]:

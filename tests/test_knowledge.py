@@ -10,6 +10,8 @@ import logging
 import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +20,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import knowledge
-from bot.knowledge import KnowledgeError, LiveKnowledge, Problem, load_knowledge, validate
+from bot.knowledge import KnowledgeError, LiveKnowledge, Problem, load_knowledge, validate, yamlfile
 from bot.models import LANGUAGES, KnowledgeBase
 from tests.conftest import TOPIC_IDS
 
@@ -77,6 +78,33 @@ def test_the_fixture_is_valid_and_loads_in_menu_order() -> None:
     assert set(kb.smalltalk) == {"greeting", "thanks", "out-of-scope"}
 
 
+def test_the_fixture_has_sub_answers_more_and_a_referral() -> None:
+    kb = load_knowledge(FIXTURE)
+    alpha = kb.topic("alpha")
+    assert alpha is not None and alpha.more is not None
+    assert alpha.more["uk"].startswith("Місце надає відомство")
+    assert [a.id for a in alpha.answers] == ["alpha/documents", "alpha/waiting"]
+    documents = kb.sub_answer("alpha/documents")
+    assert documents is not None and documents.more is not None
+    assert documents.answer["en"] == "You need the child's **birth certificate**."
+    assert documents.vocabulary.phrasings["ru"] == ("Какие документы нужны?",)
+    assert documents.vocabulary.keywords["de"] == ("Unterlagen",)
+    assert (documents.sources, documents.reviewed.day) == (("Auskunft des Amtes",), 28)
+    assert [link.url for link in documents.links] == ["https://www.dresden.de/kita"]
+    waiting = kb.sub_answer("alpha/waiting")
+    assert waiting is not None  # no sources, reviewed, keywords, more or links of its own
+    assert (waiting.sources, waiting.reviewed) == (alpha.sources, alpha.reviewed)
+    assert (waiting.vocabulary.keywords, waiting.more, waiting.links) == ({}, None, ())
+    for unknown in ("alpha", "alpha/", "alpha/nothing", "beta/documents", "documents"):
+        assert kb.sub_answer(unknown) is None
+    [residence] = kb.referrals
+    assert kb.referral("residence") is residence
+    assert residence.path == FIXTURE / "referrals" / "residence.yaml"
+    assert residence.title["de"] == "Aufenthalt"
+    assert residence.vocabulary.keywords["en"] == ("residence permit",)
+    assert kb.referral("alpha") is None
+
+
 # --- one broken thing, one problem at the right place -------------------------------------------
 
 
@@ -94,6 +122,7 @@ class Break:
 
 
 TOPIC = "topics/alpha.yaml"
+REFERRAL = "referrals/residence.yaml"
 
 BREAKS: dict[str, Break] = {
     "duplicate key": Break(
@@ -150,7 +179,11 @@ BREAKS: dict[str, Break] = {
         "Hier steht nichts; erwartet: ein Text",
     ),
     "misspelt key": Break(
-        TOPIC, "answer:\n", "anwser:\n", "Unbekannter Schlüssel 'anwser'. Meinten Sie 'answer'?"
+        TOPIC,
+        "\nanswer:\n",
+        "\nanwser:\n",
+        "Unbekannter Schlüssel 'anwser'. Meinten Sie 'answer'?",
+        at="anwser:",
     ),
     "missing key": Break(
         TOPIC, 'audience: "families"\n', "", "Der Schlüssel 'audience' fehlt", at="id:"
@@ -225,7 +258,7 @@ BREAKS: dict[str, Break] = {
         TOPIC,
         'url: "https://kitaportal.dresden.de"',
         'url: "http://kitaportal.dresden.de"',
-        "Warnung: links › Eintrag 1 › url: 'http://kitaportal.dresden.de' ist unverschlüsselt",
+        "links › Eintrag 1 › url: 'http://kitaportal.dresden.de' ist unverschlüsselt",
         severity="warning",
     ),
     "malformed e-mail": Break(
@@ -299,12 +332,116 @@ BREAKS: dict[str, Break] = {
         'de: "' + "Plätze & Gruppen. " * 190 + '"',
         "zu lang für eine Telegram-Nachricht: 4179 Zeichen, höchstens 3500",
     ),
-    "long for a phone": Break(
+    "long overview, no more: yet": Break(
         "topics/beta.yaml",
         'de: "Melden Sie freie Plätze dem Amt."',
         'de: "' + "Freie Plätze melden. " * 55 + '"',
-        "auf dem Handy sind höchstens etwa 900 Zeichen",
+        "answer › de: Die Antwort hat 1154 sichtbare Zeichen; als erste Nachricht passen "
+        "höchstens 450 auf einen Handybildschirm. Lassen Sie hier das Wichtigste, den nächsten "
+        "Schritt zuerst; der Rest gehört unter 'more:'.",
         severity="warning",
+    ),
+    "long overview with more:": Break(
+        TOPIC,
+        "    - Kind eintragen\n",
+        "    - Kind eintragen\n" + "    - Mehr dazu steht unten\n" * 20,
+        "answer › de: Die Antwort hat 537 sichtbare Zeichen",
+        at="  de: |",
+    ),
+    "more too long for Telegram": Break(
+        TOPIC,
+        'de: "Den Platz vermittelt das Amt; die Zusage kommt per E-Mail."',
+        'de: "' + "Zusage & Vertrag. " * 200 + '"',
+        "more › de: Der Text ist zu lang für eine Telegram-Nachricht",
+    ),
+    "sub-answer id with a capital": Break(
+        TOPIC,
+        'id: "documents"',
+        'id: "Documents"',
+        "answers › Eintrag 1 › id: Die id 'Documents' darf nur Kleinbuchstaben",
+    ),
+    "sub-answer id twice in a topic": Break(
+        TOPIC,
+        'id: "waiting"',
+        'id: "documents"',
+        "answers › Eintrag 2 › id: Die id 'documents' hat schon die Teilantwort in Zeile",
+        at='- id: "documents"\n    title: {de: "Wartezeit"',
+    ),
+    "sub-answer with two English phrasings": Break(
+        TOPIC,
+        '["Which documents do I need?", "What should I bring?", "What papers?"]',
+        '["Which documents do I need?", "What should I bring?"]',
+        "answers › Eintrag 1 › phrasings › en: Nur 2 Formulierung(en) auf Englisch; nötig sind "
+        "mindestens 3",
+    ),
+    "sub-answer without phrasings": Break(
+        TOPIC,
+        '    phrasings:\n      de: ["Wie lange',
+        '    wording:\n      de: ["Wie lange',
+        "Der Schlüssel 'phrasings' fehlt",
+        at='- id: "waiting"',
+    ),
+    "sub-answer answer too long": Break(
+        TOPIC,
+        'de: "Die Wartezeit hängt vom Stadtteil ab."',
+        'de: "' + "Die Wartezeit hängt ab. " * 20 + '"',
+        "answers › Eintrag 2 › answer › de: Die Antwort hat 479 sichtbare Zeichen",
+    ),
+    "sub-answer in Russian": Break(
+        TOPIC,
+        '      en: "No translation is needed."\n',
+        '      en: "No translation is needed."\n      ru: "Перевод не нужен."\n',
+        "Russisch (ru) ist hier nicht vorgesehen",
+        at="ru:",
+    ),
+    "sub-answer link without https": Break(
+        TOPIC,
+        'url: "https://www.dresden.de/kita"',
+        'url: "www.dresden.de/kita"',
+        "answers › Eintrag 1 › links › Eintrag 1 › url: 'www.dresden.de/kita' ist keine",
+    ),
+    "sub-answer title long for a button": Break(
+        TOPIC,
+        'de: "Unterlagen"',
+        'de: "Welche Unterlagen Sie für die Anmeldung mitbringen müssen"',
+        "Der Titel hat 57 Zeichen; auf der Schaltfläche sind höchstens 48",
+        severity="warning",
+    ),
+    "referral id and file name differ": Break(
+        REFERRAL,
+        'id: "residence"',
+        'id: "residency"',
+        "passt nicht zum Dateinamen 'residence.yaml'",
+    ),
+    "referral reserved id": Break(
+        REFERRAL, 'id: "residence"', 'id: "greeting"', "ist für den Bot reserviert"
+    ),
+    "referral answer too long": Break(
+        REFERRAL,
+        'en: "The **Ausländerbehörde** (immigration office) handles this."',
+        'en: "' + "The **Ausländerbehörde** handles this. " * 11 + '"',
+        "answer › en: Die Antwort hat 384 sichtbare Zeichen; als erste Nachricht passen "
+        "höchstens 350",
+    ),
+    "referral with two German phrasings": Break(
+        REFERRAL,
+        ', "Termin bei der Ausländerbehörde"]',
+        "]",
+        "Nur 2 Formulierung(en) auf Deutsch; nötig sind mindestens 3",
+        at="  de: [",
+    ),
+    "referral without sources": Break(
+        REFERRAL,
+        'sources:\n  - "https://www.dresden.de"\n',
+        "",
+        "Der Schlüssel 'sources' fehlt",
+        at="id:",
+    ),
+    "referral with more": Break(
+        REFERRAL,
+        "links:\n",
+        'more: {de: "Mehr", uk: "Більше", en: "More"}\nlinks:\n',
+        "Unbekannter Schlüssel 'more'",
     ),
     "invisible character": Break(
         TOPIC,
@@ -346,7 +483,7 @@ BREAKS: dict[str, Break] = {
 def yaml_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both PyYAML parsers: they word their errors differently, staff must not notice."""
     if request.param == "pure-python":
-        monkeypatch.setattr(knowledge, "_Loader", yaml.SafeLoader)
+        monkeypatch.setattr(yamlfile, "_Loader", yaml.SafeLoader)
     elif not yaml.__with_libyaml__:
         pytest.skip("PyYAML without libyaml")
     return str(request.param)
@@ -370,7 +507,7 @@ def test_one_broken_thing_is_reported_where_it_is(faq: Path, case: Break, yaml_p
             load_knowledge(faq)
         assert found[0] in raised.value.problems
     else:
-        assert found[0].message.startswith("Warnung: ")
+        assert str(found[0]).startswith(f"{path}:{expected_line}:{found[0].column}: Warnung: ")
         load_knowledge(faq)  # warnings never stop the bot
 
 
@@ -438,7 +575,7 @@ def test_a_binary_file_gives_a_few_lines_not_thousands(faq: Path) -> None:
 
 def test_every_problem_in_every_file_is_listed_at_once(faq: Path) -> None:
     replace_once(faq / TOPIC, 'audience: "families"', 'audience: "family"')
-    replace_once(faq / TOPIC, "answer:\n", "anwser:\n")
+    replace_once(faq / TOPIC, "\nanswer:\n", "\nanwser:\n")
     replace_once(faq / "office.yaml", '"Europe/Berlin"', '"Berlin"')
     replace_once(faq / "smalltalk.yaml", 'en: ["thanks"]', "en: [no]")
     problems = validate(faq)
@@ -487,11 +624,62 @@ def test_titles_differing_only_in_case_or_spacing_count_as_the_same(faq: Path) -
     assert "Den Titel 'registration' hat schon das Thema in alpha.yaml" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [("", "450 sichtbare"), ("ä", "451 sichtbare")],
+)
+def test_answers_count_what_a_reader_sees(faq: Path, extra: str, expected: str) -> None:
+    # Bold markers are not seen; a letter with a combining accent, an emoji with a skin tone are one.
+    seen = "**" + "a\u0308" * 443 + "** Kind 👍🏽" + extra
+    replace_once(
+        faq / TOPIC, 'de: "Sie brauchen die **Geburtsurkunde** des Kindes."', f'de: "{seen}"'
+    )
+    replace_once(faq / TOPIC, 'de: "Unterlagen"', f'de: "{450 * "x"}"')  # titles are not counted
+    found = [p for p in problems_in(faq, "alpha.yaml") if "sichtbare Zeichen" in p.message]
+    assert [expected in p.message for p in found] == ([True] if extra else [])
+
+
+def test_a_referral_cannot_take_a_topics_id(faq: Path) -> None:
+    residence = faq / "referrals" / "residence.yaml"
+    residence.rename(faq / "referrals" / "beta.yaml")
+    replace_once(faq / "referrals" / "beta.yaml", 'id: "residence"', 'id: "beta"')
+    [problem] = validate(faq)
+    assert problem.path == faq / "referrals" / "beta.yaml"
+    assert problem.message.startswith("id: Die id 'beta' hat schon ein Thema (topics/beta.yaml).")
+
+
+def test_the_referrals_folder_is_optional(faq: Path) -> None:
+    shutil.rmtree(faq / "referrals")
+    assert validate(faq) == []
+    assert load_knowledge(faq).referrals == ()
+
+
 def test_a_file_with_another_ending_is_mentioned_not_read(faq: Path) -> None:
     save(faq / "topics" / "gamma.yml", "id: kaputt: ja\n")
-    [problem] = validate(faq)
-    assert problem.path.name == "gamma.yml" and problem.severity == "warning"
+    save(faq / "referrals" / "notes.txt", "Jobcenter: noch schreiben\n")
+    referral, topic = validate(faq)  # sorted by path
+    assert topic.path.name == "gamma.yml" and topic.severity == "warning"
+    assert "nur Dateien mit der Endung .yaml sind Themen" in topic.message
+    assert referral.path.name == "notes.txt" and referral.severity == "warning"
+    assert "nur Dateien mit der Endung .yaml sind Weiterleitungen" in referral.message
     assert load_knowledge(faq).topic_ids == ("alpha", "beta")
+
+
+def test_validate_says_warnings_and_succeeds(faq: Path) -> None:
+    replace_once(
+        faq / TOPIC, 'url: "https://kitaportal.dresden.de"', 'url: "http://kitaportal.dresden.de"'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "validate", str(faq)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.startswith(f"{faq / TOPIC}:") and ": Warnung: links › Eintrag 1 › url:" in line
+    assert "1 Warnungen" in result.stderr
 
 
 @pytest.mark.parametrize("missing", ["office.yaml", "smalltalk.yaml"])
@@ -639,7 +827,9 @@ def test_a_broken_edit_keeps_the_last_good_answers_until_it_is_fixed(
     assert [p.path for p in live.problems] == [path]
     assert "steht doppelt" in live.problems[0].message
     warnings = [
-        r for r in caplog.records if r.name == "bot.knowledge" and r.levelno == logging.WARNING
+        r
+        for r in caplog.records
+        if r.name.startswith("bot.knowledge") and r.levelno == logging.WARNING
     ]
     assert [r.getMessage().count("\n") for r in warnings] == [0]  # one line per problem
     assert str(path) in warnings[0].getMessage()
@@ -693,7 +883,7 @@ def test_reload_on_demand_returns_the_problems(faq: Path, live: LiveKnowledge) -
 
 
 def test_nothing_to_serve_at_start_is_an_error(faq: Path) -> None:
-    replace_once(faq / TOPIC, "answer:\n", "anwser:\n")
+    replace_once(faq / TOPIC, "\nanswer:\n", "\nanwser:\n")
     with pytest.raises(KnowledgeError) as raised:
         LiveKnowledge(faq)
     assert any("Meinten Sie 'answer'?" in p.message for p in raised.value.problems)

@@ -1,0 +1,139 @@
+"""Walked values -> the frozen models of `bot.models`; called only when no file has an error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bot.knowledge.schema import WEEKDAYS
+from bot.knowledge.yamlfile import YamlFile
+from bot.models import (
+    LANGUAGES,
+    SERVICE_INTENTS,
+    SMALLTALK_INTENTS,
+    SUB_ANSWER_SEPARATOR,
+    Email,
+    KnowledgeBase,
+    Lang,
+    Link,
+    Office,
+    OfficeHours,
+    Phone,
+    Referral,
+    SubAnswer,
+    Topic,
+    Vocabulary,
+)
+
+
+def knowledge_base(
+    topics: Iterable[YamlFile],
+    referrals: Iterable[YamlFile],
+    office: YamlFile,
+    smalltalk: YamlFile,
+) -> KnowledgeBase:
+    """The knowledge base from the walked files: topics in menu order, referrals by id."""
+    return KnowledgeBase(
+        topics=tuple(sorted(map(_topic, topics), key=lambda t: (t.order, t.id))),
+        office=_office(office.values),
+        smalltalk={
+            name: _vocabulary(smalltalk.values[name])
+            for name in SMALLTALK_INTENTS
+            if name in smalltalk.values
+        },
+        referrals=tuple(sorted(map(_referral, referrals), key=lambda r: r.id)),
+    )
+
+
+def _localized(values: Mapping[str, str]) -> dict[Lang, str]:
+    return {lang: values[lang] for lang in LANGUAGES}
+
+
+def _optional_localized(values: Mapping[str, str] | None) -> dict[Lang, str] | None:
+    return _localized(values) if values is not None else None
+
+
+def _vocabulary(data: Mapping[str, Any]) -> Vocabulary:
+    return Vocabulary(
+        phrasings={lang: tuple(words) for lang, words in data["phrasings"].items()},
+        keywords={lang: tuple(words) for lang, words in data.get("keywords", {}).items()},
+    )
+
+
+def _links(data: Iterable[Mapping[str, Any]]) -> tuple[Link, ...]:
+    return tuple(Link(link["url"], _localized(link["title"])) for link in data)
+
+
+def _topic(file: YamlFile) -> Topic:
+    data = file.values
+    return Topic(
+        id=data["id"],
+        audience=data["audience"],
+        title=_localized(data["title"]),
+        question_de=data["question_de"],
+        answer=_localized(data["answer"]),
+        vocabulary=_vocabulary(data),
+        links=_links(data.get("links", [])),
+        sources=tuple(data["sources"]),
+        reviewed=data["reviewed"],
+        related=tuple(data.get("related", [])),
+        order=data.get("order", 1000),
+        where=data.get("where", "dresden"),
+        path=file.path,
+        more=_optional_localized(data.get("more")),
+        answers=tuple(_sub_answer(sub, data) for sub in data.get("answers", [])),
+    )
+
+
+def _sub_answer(data: Mapping[str, Any], topic: Mapping[str, Any]) -> SubAnswer:
+    return SubAnswer(
+        id=f"{topic['id']}{SUB_ANSWER_SEPARATOR}{data['id']}",
+        title=_localized(data["title"]),
+        answer=_localized(data["answer"]),
+        more=_optional_localized(data.get("more")),
+        vocabulary=_vocabulary(data),
+        links=_links(data.get("links", [])),
+        sources=tuple(data.get("sources", topic["sources"])),
+        reviewed=data.get("reviewed", topic["reviewed"]),
+    )
+
+
+def _referral(file: YamlFile) -> Referral:
+    data = file.values
+    return Referral(
+        id=data["id"],
+        title=_localized(data["title"]),
+        answer=_localized(data["answer"]),
+        links=_links(data.get("links", [])),
+        sources=tuple(data["sources"]),
+        reviewed=data["reviewed"],
+        vocabulary=_vocabulary(data),
+        path=file.path,
+    )
+
+
+def _office(data: Mapping[str, Any]) -> Office:
+    hours = data["hours"]
+    weekly = {
+        WEEKDAYS.index(day): tuple(sorted(intervals, key=lambda i: i.start))
+        for day, intervals in hours["weekly"].items()
+        if intervals
+    }
+    return Office(
+        name=_localized(data["name"]),
+        visiting_address=_localized(data["visiting_address"]),
+        postal_address=_localized(data["postal_address"]),
+        phones=tuple(Phone(p["number"], _localized(p["label"])) for p in data["phones"]),
+        emails=tuple(Email(e["address"], _localized(e["label"])) for e in data["emails"]),
+        websites=_links(data["websites"]),
+        hours=OfficeHours(
+            weekly=dict(sorted(weekly.items())),
+            timezone=hours["timezone"],
+            holiday_country=hours["holidays"]["country"],
+            holiday_subdivision=hours["holidays"]["subdivision"],
+        ),
+        hours_note=_optional_localized(hours.get("note")),
+        intents={name: _vocabulary(data["intents"][name]) for name in SERVICE_INTENTS},
+        sources=tuple(data["sources"]),
+        reviewed=data["reviewed"],
+    )
