@@ -18,7 +18,7 @@ import argparse
 import dataclasses
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from bot.knowledge import load_knowledge  # noqa: E402
 from bot.models import KnowledgeBase, Vocabulary  # noqa: E402
 from bot.understanding import Analysis, Band, Fusion, Matcher, Thresholds, decide  # noqa: E402
 from bot.understanding.fusion import FEATURES  # noqa: E402
+from bot.understanding.decide import sub_answer  # noqa: E402
 from bot.understanding.index import REFERRAL  # noqa: E402
 
 TARGET_PRECISION = 0.97
@@ -56,26 +57,36 @@ class Example:
     """Messages: what the matcher found, to decide again with other probabilities."""
 
 
-def message_targets(label: str, reason: str | None) -> frozenset[str]:
-    """The candidates a labelled message may rightly get."""
+NOTHING_SPECIFIC = frozenset({"greeting", "thanks", "out-of-scope"})
+
+
+def message_targets(label: str, reason: str | None, referrals: frozenset[str]) -> frozenset[str]:
+    """The candidates a labelled message may rightly get (`referrals`: every referral's id)."""
     if label != "none":
         return frozenset({label})
     if reason and reason.startswith(REFERRAL):
         return frozenset({reason})
-    if reason in ("smalltalk", "unknown", None):
+    if reason in ("smalltalk", "unknown"):
         # Nothing specific to say: small talk or "not ours" are right; so is silence.
-        return frozenset({"greeting", "thanks", "out-of-scope"})
+        return NOTHING_SPECIFIC
+    if reason is None:
+        # Out of scope without saying why (dev.yaml): any referral may be the right one.
+        return NOTHING_SPECIFIC | referrals
     return frozenset()
 
 
-def load_messages(paths: Sequence[Path]) -> list[tuple[str, frozenset[str]]]:
+def load_messages(
+    paths: Sequence[Path], referrals: frozenset[str] = frozenset()
+) -> list[tuple[str, frozenset[str]]]:
     out = []
     for path in paths:
         if not path.is_file():
             print(f"(skipping {path}: not there)")
             continue
         for item in yaml.safe_load(path.read_text(encoding="utf-8")):
-            out.append((item["text"], message_targets(item["label"], item.get("reason"))))
+            out.append(
+                (item["text"], message_targets(item["label"], item.get("reason"), referrals))
+            )
     return out
 
 
@@ -142,7 +153,12 @@ def phrasing_text(kb: KnowledgeBase, where: str, lang: str, i: int) -> str:
     raise KeyError(where)
 
 
-def held_out_phrasings(kb: KnowledgeBase, fusion: Fusion) -> tuple[list[Example], list[tuple[str, str | None, str | None]]]:
+SubCase = tuple[str | None, Mapping[str | None, float]]
+"""A held-out phrasing of a topic with sub-answers: the sub-answer it asks for (None: the
+overview), and how near it is to the overview and to each sub-answer."""
+
+
+def held_out_phrasings(kb: KnowledgeBase, fusion: Fusion) -> tuple[list[Example], list[SubCase]]:
     """Every phrasing scored by an index without it; plus, for topics with sub-answers, what the
     sub-answer rule chose against what the phrasing asks for."""
     slots = _phrasing_slots(kb)
@@ -151,7 +167,7 @@ def held_out_phrasings(kb: KnowledgeBase, fusion: Fusion) -> tuple[list[Example]
     rng.shuffle(order)
     fold = {n: k % FOLDS for k, n in enumerate(order)}
     examples: list[Example] = []
-    subs: list[tuple[str, str | None, str | None]] = []
+    subs: list[SubCase] = []
     topics_with_subs = {t.id for t in kb.topics if t.answers}
     for k in range(FOLDS):
         chosen = [slots[n] for n in range(len(slots)) if fold[n] == k]
@@ -166,13 +182,12 @@ def held_out_phrasings(kb: KnowledgeBase, fusion: Fusion) -> tuple[list[Example]
             if candidate in topics_with_subs:
                 position = matcher.index.position[candidate]
                 wanted = where if where != candidate else None
-                subs.append((text, wanted, _sub_choice(matcher, text, position)))
+                subs.append((wanted, _sub_scores(matcher, text, position)))
     return examples, subs
 
 
-def _sub_choice(matcher: Matcher, text: str, position: int) -> str | None:
-    found = matcher.analyse(text)
-    return found.answers.get(position)
+def _sub_scores(matcher: Matcher, text: str, position: int) -> Mapping[str | None, float]:
+    return matcher.analyse(text).answer_scores.get(position, {})
 
 
 # --- fitting -----------------------------------------------------------------------------------
@@ -241,9 +256,30 @@ def judge(messages: Sequence[Example], probs: Sequence[np.ndarray], t: Threshold
     }
 
 
-def fit_sub_thresholds(subs: Sequence[tuple[str, str | None, str | None]]) -> None:
-    right = sum(wanted == got for _, wanted, got in subs)
-    print(f"sub-answer choice on held-out phrasings: {right}/{len(subs)} right")
+SUB_ANSWER_PRECISION = 0.85
+"""A sub-answer given must be the one asked for this often; otherwise the overview (with the
+sub-answers one tap away) is the safer reply."""
+
+
+def fit_sub_thresholds(subs: Sequence[SubCase], t: Thresholds) -> Thresholds:
+    """The sub-answer thresholds that give held-out phrasings the sub-answer they ask for as
+    often as possible while SUB_ANSWER_PRECISION of the sub-answers given are right."""
+    wanted_subs = sum(wanted is not None for wanted, _ in subs)
+    best: tuple[int, Thresholds] = (-1, t)
+    for level in np.arange(0.3, 0.95, 0.025):
+        for lead in (0.0, 0.05, 0.1, 0.2, 0.3):
+            tried = replace(t, sub_answer=round(float(level), 3), sub_answer_lead=lead)
+            given = [(sub_answer(scores, tried), wanted) for wanted, scores in subs]
+            picked = [(got, wanted) for got, wanted in given if got is not None]
+            right = sum(got == wanted for got, wanted in picked)
+            if picked and right / len(picked) >= SUB_ANSWER_PRECISION and right > best[0]:
+                best = (right, tried)
+    right, chosen = best
+    print(
+        f"sub-answers on held-out phrasings: {right} of {wanted_subs} asking for one get it "
+        f"(sub-answer {chosen.sub_answer}, lead {chosen.sub_answer_lead})"
+    )
+    return chosen
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -256,7 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ids = [c.id for c in matcher.index.candidates]
     phrasings, subs = held_out_phrasings(kb, start)
     messages = []
-    for text, right in load_messages([TUNE, DEV]):
+    referrals = frozenset(i for i in ids if i.startswith(REFERRAL))
+    for text, right in load_messages([TUNE, DEV], referrals):
         if right and not right & set(ids):
             continue  # a topic this knowledge base does not have yet
         features = matcher.features(text)
@@ -293,7 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(dict(zip(FEATURES, np.round(coef, 3), strict=True)), round(bias, 3))
     print(t)
-    fit_sub_thresholds(subs)
+    t = fit_sub_thresholds(subs, t)
+    fitted = replace(fitted, thresholds=t)
     if args.write:
         path = ROOT / "bot" / "understanding" / "fusion.json"
         path.write_text(fitted.to_json() + "\n", encoding="utf-8")

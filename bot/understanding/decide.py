@@ -77,8 +77,9 @@ class Analysis:
     exact: int | None = None
     """The candidate whose phrasing the message is, word for word."""
     town: str | None = None
-    answers: Mapping[int, str] = field(default_factory=dict)
-    """For the leading topics: the sub-answer that fits, if one does."""
+    answer_scores: Mapping[int, Mapping[str | None, float]] = field(default_factory=dict)
+    """For the leading topics with sub-answers: how near the message is to the overview (None)
+    and to each sub-answer."""
 
 
 def decide(found: Analysis, t: Thresholds) -> Match:
@@ -116,7 +117,7 @@ def decide(found: Analysis, t: Thresholds) -> Match:
             band=Band.ANSWER,
             reason=None,
             score=round(100 * p_best, 1),
-            answer=found.answers.get(best),
+            answer=sub_answer(found.answer_scores.get(best, {}), t),
         )
     if confident and top.kind == "referral":
         return replace(base, band=Band.REFERRAL, reason=top.id)
@@ -134,6 +135,19 @@ def decide(found: Analysis, t: Thresholds) -> Match:
     if found.town is not None:
         return replace(base, reason=ELSEWHERE)
     return base
+
+
+def sub_answer(scores: Mapping[str | None, float], t: Thresholds) -> str | None:
+    """The sub-answer nearest the message, when near enough and nearer than the overview; a
+    broad question gets the overview."""
+    overview = scores.get(None, 0.0)
+    subs = [(score, answer) for answer, score in scores.items() if answer is not None]
+    if not subs:
+        return None
+    score, answer = max(subs)
+    if score >= t.sub_answer and score - overview >= t.sub_answer_lead:
+        return answer
+    return None
 
 
 def _is_answer(candidate: Candidate) -> bool:

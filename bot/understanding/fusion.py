@@ -8,6 +8,7 @@ regression (benchmarks/fit_fusion.py) and shipped in fusion.json beside this fil
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Final
@@ -24,10 +25,17 @@ FEATURES: Final = (
     "bayes_lead",
     "agree",
     "out_of_scope",
+    "service",
+    "referral",
+    "smalltalk",
+    "not_ours",
 )
 """Per candidate: its lexical score (0..1) and its lead over the best other candidate; the same
 for its nearest phrasing's similarity and its naive Bayes posterior; how many of the three rank
-it first (0..1); and how strongly the message is out of scope (the same for every candidate)."""
+it first (0..1); how strongly the message is out of scope (for every candidate but out-of-scope
+itself); and what kind of candidate it is (a topic is none of the four kinds)."""
+
+KINDS: Final = ("service", "referral", "smalltalk", "out-of-scope")
 
 Array = npt.NDArray[np.float64]
 
@@ -57,7 +65,7 @@ class Thresholds:
 class Fusion:
     """Logistic weights over FEATURES, the bias, the thresholds, and the lexical weights."""
 
-    weights: tuple[float, ...] = (2.7, 6.1, 1.3, 2.5, 1.0, 1.0, 1.0, -1.6)
+    weights: tuple[float, ...] = (2.8, 2.0, 0.0, 0.0, 0.2, 0.8, 3.2, -2.0, 0.0, 0.0, 0.0, 0.0)
     bias: float = -3.0
     thresholds: Thresholds = Thresholds()
     lexical: dict[str, float] = field(default_factory=dict)
@@ -110,10 +118,17 @@ def shipped() -> Fusion:
     return Fusion.from_json(path.read_text(encoding="utf-8"))
 
 
-def feature_matrix(lexical: Array, nearest: Array, bayes: Array, out_of_scope: float) -> Array:
+def feature_matrix(
+    lexical: Array, nearest: Array, bayes: Array, out_of_scope: float, kinds: Sequence[str]
+) -> Array:
     """The FEATURES of every candidate from its lexical score (0..1), its nearest phrasing's
-    similarity and its naive Bayes posterior."""
-    firsts = [(signal == signal.max()) & (signal > 0) for signal in (lexical, nearest, bayes)]
+    similarity, its naive Bayes posterior and its kind."""
+    # A signal that is the same for every candidate (nothing known) ranks none of them first.
+    firsts = [
+        (signal == signal.max()) & (signal.max() > signal.min())
+        for signal in (lexical, nearest, bayes)
+    ]
+    kind = np.array([[k == name for name in KINDS] for k in kinds], dtype=float)
     return np.column_stack(
         [
             lexical,
@@ -123,7 +138,8 @@ def feature_matrix(lexical: Array, nearest: Array, bayes: Array, out_of_scope: f
             bayes,
             _lead(bayes),
             sum(f.astype(float) for f in firsts) / len(firsts),
-            np.full(len(lexical), out_of_scope),
+            out_of_scope * (1.0 - kind[:, KINDS.index("out-of-scope")]),
+            kind,
         ]
     )
 

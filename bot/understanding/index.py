@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final, Literal
 
 import numpy as np
@@ -129,6 +130,9 @@ class Index:
         """The candidates that have phrasings, in order ..."""
         self.first_rows = np.searchsorted(self.row_candidate, self.with_rows)
         """... and where each one's phrasings start (they are stored together)."""
+        self.answer_groups = _answer_groups(phrasings)
+        """Per topic with sub-answers: its rows, where each answer's rows start, and the answers
+        (None for the overview) in that order."""
 
     @classmethod
     def build(cls, kb: KnowledgeBase, weights: Weights | None = None) -> Index:
@@ -287,7 +291,8 @@ def _add_source(vocab: _Vocab, source: _Source, keys: Keys, reader: Reader) -> N
 
 
 def _key_hits(vocabs: list[_Vocab], w: Weights) -> dict[str, dict[int, float]]:
-    """For every key, how much it counts for each candidate (keywords beat phrasings)."""
+    """For every key, how much it counts for each candidate (keywords beat phrasings; a word
+    in a quarter of a candidate's phrasings counts fully)."""
     hits: dict[str, dict[int, float]] = defaultdict(dict)
     for number, vocab in enumerate(vocabs):
         for key, count in vocab.phrasing_counts.items():
@@ -326,6 +331,25 @@ def _keyword_parts(
     return singles, frozenset(phrases)
 
 
+def _answer_groups(
+    phrasings: tuple[Phrasing, ...],
+) -> dict[int, tuple[slice, npt.NDArray[np.int64], tuple[str | None, ...]]]:
+    groups: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+    for row, p in enumerate(phrasings):
+        runs = groups[p.candidate]
+        if not runs or runs[-1][1] != p.answer:
+            runs.append((row, p.answer))
+    out = {}
+    for candidate, runs in groups.items():
+        if len(runs) < 2:
+            continue
+        start = runs[0][0]
+        end = max(r for r, p in enumerate(phrasings) if p.candidate == candidate) + 1
+        starts = np.array([row - start for row, _ in runs], dtype=np.int64)
+        out[candidate] = (slice(start, end), starts, tuple(answer for _, answer in runs))
+    return out
+
+
 def primary_words(reading: Reading, keys: Keys, lang: str | None = None) -> list[str]:
     """The content words of a reading as their stems (for the nearest-phrasing vectors)."""
     lang = lang or reading.lang
@@ -340,57 +364,57 @@ def exact_form(text: str, reader: Reader) -> str:
 def ngrams(words: Iterable[str], weights: Iterable[float] | None = None) -> Counter[str]:
     """Character n-grams of each word with its boundaries (" kita " -> " ki", "kit", ...)."""
     counts: Counter[str] = Counter()
-    for word, weight in zip(words, weights or _ones(), strict=False):
-        padded = f" {word} "
-        for n in _NGRAMS:
-            for i in range(len(padded) - n + 1):
-                counts[padded[i : i + n]] += weight
+    if weights is None:
+        for word in words:
+            counts.update(_word_ngrams(word))
+        return counts
+    for word, weight in zip(words, weights, strict=True):
+        for gram in _word_ngrams(word):
+            counts[gram] += weight
     return counts
 
 
-def _ones() -> Iterator[float]:
-    while True:
-        yield 1.0
+@lru_cache(maxsize=65536)
+def _word_ngrams(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    return tuple(padded[i : i + n] for n in _NGRAMS for i in range(len(padded) - n + 1))
 
 
 class NgramSpace:
     """TF-IDF vectors of character n-grams, one row per phrasing, rows of a candidate together."""
 
     def __init__(self, documents: list[Counter[str]]) -> None:
-        df: Counter[str] = Counter()
-        for doc in documents:
-            df.update(doc.keys())
-        self.vocabulary = {gram: i for i, gram in enumerate(df)}
+        self.vocabulary: dict[str, int] = {}
+        rows, cols, counts = [], [], []
+        for row, doc in enumerate(documents):
+            for gram, count in doc.items():
+                rows.append(row)
+                cols.append(self.vocabulary.setdefault(gram, len(self.vocabulary)))
+                counts.append(count)
         n = len(documents)
-        self.idf = np.array([math.log((n + 1) / (df[g] + 1)) + 1.0 for g in self.vocabulary])
-        indptr, indices, values = [0], [], []
-        for doc in documents:
-            cols, vals = self.weigh(doc)
-            indices.extend(cols)
-            values.extend(vals)
-            indptr.append(len(indices))
-        matrix = sparse.csr_matrix(
-            (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int64), indptr),
-            shape=(n, len(self.vocabulary)),
-        )
-        self.columns = matrix.tocsc()
+        shape = (n, len(self.vocabulary))
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=shape[1])
+        self.idf = np.log((n + 1) / (df + 1)) + 1.0
+        matrix = sparse.csr_matrix((_tf(np.asarray(counts, dtype=np.float64)), (rows, cols)), shape=shape)
+        matrix = matrix.multiply(self.idf).tocsr()
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        self.columns = sparse.csc_matrix(matrix.multiply(1.0 / norms[:, None]))
         """Columns are n-grams: a message touches only its own n-grams' columns."""
-
-    def weigh(self, counts: Mapping[str, float]) -> tuple[list[int], npt.NDArray[np.float64]]:
-        """A document's known n-grams and their unit-length TF-IDF weights."""
-        known = [(self.vocabulary[g], c) for g, c in counts.items() if g in self.vocabulary and c > 0]
-        if not known:
-            return [], np.zeros(0)
-        cols = [col for col, _ in known]
-        vals = np.array([1.0 + math.log(c) if c >= 1 else c for _, c in known]) * self.idf[cols]
-        return cols, vals / float(np.linalg.norm(vals))
 
     def similarities(self, counts: Mapping[str, float]) -> npt.NDArray[np.float64]:
         """Cosine similarity of a message's n-grams to every phrasing."""
-        cols, vals = self.weigh(counts)
-        if not cols:
+        known = [(self.vocabulary[g], c) for g, c in counts.items() if c > 0 and g in self.vocabulary]
+        if not known:
             return np.zeros(self.columns.shape[0])
-        return np.asarray(self.columns[:, cols] @ vals).ravel()
+        cols = [col for col, _ in known]
+        vals = _tf(np.array([c for _, c in known])) * self.idf[cols]
+        return np.asarray(self.columns[:, cols] @ (vals / float(np.linalg.norm(vals)))).ravel()
+
+
+def _tf(counts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Sublinear term frequency: 1 + log(count) from one on (weighted counts below one as is)."""
+    return np.where(counts >= 1.0, 1.0 + np.log(np.maximum(counts, 1.0)), counts)
 
 
 def key_counts(reading: Reading, keys: Keys, lang: str | None = None) -> Counter[str]:
@@ -411,21 +435,22 @@ class Bayes:
     def __init__(
         self, size: int, phrasings: tuple[Phrasing, ...], keys: Keys, reader: Reader
     ) -> None:
-        counts = [Counter[str]() for _ in range(size)]
+        columns: dict[str, int] = {}
+        rows, cols, values = [], [], []
         for p in phrasings:
-            counts[p.candidate].update(key_counts(reader.read(p.text), keys, p.lang))
-        vocabulary = set().union(*counts)
-        totals = np.array([sum(c.values()) for c in counts]) + _ALPHA * max(len(vocabulary), 1)
-        self._unseen = np.log(_ALPHA / totals)
-        self._log = {
-            key: np.log(np.array([c.get(key, 0.0) for c in counts]) + _ALPHA) - np.log(totals)
-            for key in vocabulary
-        }
-        self._empty = np.array([not c for c in counts])
+            for key, count in key_counts(reader.read(p.text), keys, p.lang).items():
+                rows.append(p.candidate)
+                cols.append(columns.setdefault(key, len(columns)))
+                values.append(count)
+        counts = sparse.coo_matrix((values, (rows, cols)), shape=(size, len(columns))).toarray()
+        totals = counts.sum(axis=1) + _ALPHA * max(len(columns), 1)
+        log = (np.log(counts + _ALPHA) - np.log(totals)[:, None]).T
+        self._log = {key: log[col] for key, col in columns.items()}
+        self._empty = counts.sum(axis=1) == 0
 
     def posterior(self, counts: Mapping[str, float]) -> npt.NDArray[np.float64]:
         """P(candidate | words), uniform prior; 0 for candidates without phrasings."""
-        scores = np.zeros(len(self._unseen))
+        scores = np.zeros(len(self._empty))
         for key, count in counts.items():
             row = self._log.get(key)
             if row is not None:

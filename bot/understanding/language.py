@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from bot.models import Lexicon
@@ -37,6 +38,7 @@ _ROMAN_UK_PATTERN = re.compile(
 _UK_LETTERS: Final = "іїєґ"
 _RU_LETTERS: Final = "ыэъё"
 _GERMAN_MARKS: Final = "äöüß"
+_CACHE: Final = 8192
 
 
 def romanized_to_cyrillic(word: str) -> str:
@@ -97,8 +99,10 @@ class Reader:
         self._en = stop.get("en", frozenset()) | markers.get("en", frozenset())
         self._roman_uk = markers.get("uk-latn", frozenset())
         self._asking = lexicon.asking
+        # The index reads each phrasing several times, and people send the same words often.
+        self.read = lru_cache(maxsize=_CACHE)(self._read)
 
-    def read(self, text: str) -> Reading:
+    def _read(self, text: str) -> Reading:
         """Normalise, split into words and sentences, detect the language; romanised Ukrainian
         becomes Cyrillic."""
         prepared = prepare(text)

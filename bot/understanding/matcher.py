@@ -43,6 +43,7 @@ class Matcher:
             weights=lexical_weights,
         )
         self._out_of_scope = [i for i, c in enumerate(index.candidates) if c.kind == "out-of-scope"]
+        self._kinds = [c.kind for c in index.candidates]
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, fusion: Fusion | None = None) -> Matcher:
@@ -65,7 +66,11 @@ class Matcher:
         if town is None and reading.romanized:
             town = self._towns.find(reading.latin_words)
         leaders = [int(i) for i in np.argsort(-probabilities)[:_LEADERS]]
-        answers = {i: a for i in leaders if (a := self._sub_answer(i, units)) is not None}
+        answers = {
+            i: scores
+            for i in leaders
+            if (scores := self._answer_scores(i, units))
+        }
         return Analysis(
             reading.lang,
             reading.confident,
@@ -73,7 +78,7 @@ class Matcher:
             probabilities,
             exact=exact,
             town=town,
-            answers=answers,
+            answer_scores=answers,
         )
 
     def features(self, text: str) -> Array | None:
@@ -82,13 +87,13 @@ class Matcher:
 
     def _evidence(
         self, text: str
-    ) -> tuple[Array | None, Reading, str | None, int | None, "_Weighed"]:
+    ) -> tuple[Array | None, Reading, str | None, int | None, _Weighed]:
         index = self.index
         reading = index.reader.read(text)
         row = index.exact.get(exact_form(text, index.reader))
         exact = index.phrasings[row].candidate if row is not None else None
         units = units_of(reading)
-        smalltalk = self._only_smalltalk([u for u, _ in units], reading)
+        smalltalk = self._only_smalltalk([u for u, _ in units], reading.lang, bool(reading.asking))
         weighed = _weigh(reading, units, index, self._lexical.weights.context)
         if smalltalk is not None or not weighed.units:
             return None, reading, smalltalk, exact, weighed
@@ -98,12 +103,13 @@ class Matcher:
         nearest = index.nearest(similarities)
         bayes = index.bayes.posterior(weighed.keys)
         out_of_scope = float(lexical[self._out_of_scope].max()) if self._out_of_scope else 0.0
-        features = feature_matrix(lexical, nearest, bayes, out_of_scope)
+        features = feature_matrix(lexical, nearest, bayes, out_of_scope, self._kinds)
         return features, reading, None, exact, weighed
 
-    def _only_smalltalk(self, units: Sequence[Unit], reading: Reading) -> str | None:
-        """Greeting or thanks: small-talk words, and no word that names anything we answer
-        ("danke!!", "hi there", "Vielen herzlichen Dank, das hat mir sehr geholfen!")."""
+    def _only_smalltalk(self, units: Sequence[Unit], lang: str, asks: bool) -> str | None:
+        """Greeting or thanks: small-talk words and nothing else ("danke!!", "hi there"); or,
+        when the message asks nothing, small-talk words and no word that names anything we
+        answer ("Vielen herzlichen Dank, das hat mir sehr geholfen!")."""
         found: dict[int, int] = {}
         others = 0
         flat = [fold_umlauts(u[0]) for u in units]
@@ -119,11 +125,11 @@ class Matcher:
         for i, unit in enumerate(units):
             if i in covered:
                 continue
-            keys = of(unit[0], reading.lang)
+            keys = of(unit[0], lang)
             intents = [n for n, vocab in self.index.smalltalk_keys.items() if keys & vocab]
             if not intents:
-                if self.index.keys.is_content(unit[0], reading.lang):
-                    if keys & self.index.keyword_keys:
+                if self.index.keys.is_content(unit[0], lang):
+                    if asks or keys & self.index.keyword_keys:
                         return None
                     others += 1
                 continue
@@ -135,26 +141,25 @@ class Matcher:
         names = {self.index.candidates[n].id: n for n in found}
         return "thanks" if "thanks" in names else "greeting"
 
-    def _sub_answer(self, candidate: int, weighed: "_Weighed") -> str | None:
-        """The sub-answer of a topic whose phrasings are nearest, when near enough."""
-        t = self.fusion.thresholds
-        if weighed.similarities is None:
-            return None
-        best: dict[str | None, float] = {}
-        for row in np.flatnonzero(self.index.row_candidate == candidate):
-            answer = self.index.phrasings[row].answer
-            best[answer] = max(best.get(answer, 0.0), float(weighed.similarities[row]))
+    def _answer_scores(self, candidate: int, weighed: _Weighed) -> dict[str | None, float]:
+        """How near the message is to a topic's overview (None) and to each of its sub-answers:
+        the nearest phrasing's similarity, plus a bonus when one of the sub-answer's keywords
+        is in the message."""
+        scores: dict[str | None, float] = {}
+        group = self.index.answer_groups.get(candidate)
+        if weighed.similarities is None or group is None:
+            return scores
+        rows, starts, answers = group
+        nearest = np.maximum.reduceat(weighed.similarities[rows], starts)
+        for answer, similarity in zip(answers, nearest, strict=True):
+            scores[answer] = max(scores.get(answer, 0.0), float(similarity))
         said = weighed.keys.keys()
-        for answer in best:
-            if answer is not None and not self.index.sub_keywords.get(answer, frozenset()).isdisjoint(said):
-                best[answer] += t.sub_answer_keyword
-        overview = best.pop(None, 0.0)
-        if not best:
-            return None
-        answer, similarity = max(best.items(), key=lambda item: item[1])
-        if similarity >= t.sub_answer and similarity - overview >= t.sub_answer_lead:
-            return answer
-        return None
+        bonus = self.fusion.thresholds.sub_answer_keyword
+        for answer in scores:
+            keywords = self.index.sub_keywords.get(answer or "", frozenset())
+            if not keywords.isdisjoint(said):
+                scores[answer] += bonus
+        return scores
 
 
 class _Weighed:

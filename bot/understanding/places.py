@@ -18,7 +18,9 @@ _MIN_PLACE_STEM: Final = 4
 _MAX_ENDING: Final = 3
 """Letters an inflected Cyrillic town name may add to its stem (Лейпциг -> у Лейпцизі)."""
 _MIN_HOME_PREFIX: Final = 5
-"""Our own town's names longer than this also count with an ending (Dresdner, Дрездені)."""
+"""Our own town's names longer than this also count with an ending (Dresdner, Дрездені) ..."""
+_MAX_HOME_ENDING: Final = 5
+"""... of at most this many letters after the name less its last two."""
 
 
 def _words(name: str) -> tuple[str, ...]:
@@ -45,7 +47,7 @@ class Towns:
         home = {w for name in places.home for part in name.split("/") if len(ws := _words(part)) == 1 for w in ws}
         self._home = frozenset(home)
         # An ending changes the last letters: Dresden -> Dresdner, Дрезден -> у Дрездені.
-        self._home_prefixes = tuple(sorted(h[:-2] for h in home if len(h) > _MIN_HOME_PREFIX))
+        self._home_prefixes = frozenset(h[:-2] for h in home if len(h) > _MIN_HOME_PREFIX)
         self._from = lexicon.from_words
         self._to = lexicon.to_words
 
@@ -64,9 +66,8 @@ class Towns:
         flat = fold_umlauts(word)
         if flat in self._home:
             return True
-        return any(
-            flat.startswith(prefix) and len(flat) <= len(prefix) + 5 for prefix in self._home_prefixes
-        )
+        shortest = max(_MIN_HOME_PREFIX - 1, len(flat) - _MAX_HOME_ENDING)
+        return any(flat[:n] in self._home_prefixes for n in range(shortest, len(flat) + 1))
 
     def find(self, words: Iterable[str]) -> str | None:
         """The other town the message asks about, as written: one named not as where someone
