@@ -1088,6 +1088,27 @@ def test_real_topics_speak_all_three_languages_and_link_to_existing_topics(
         assert not unknown, f"{topic.id}: related ids {unknown}"
 
 
+def guide_example(starting: str) -> str:
+    """The YAML example in faq/README.md that starts with `starting`."""
+    guide = (REAL_FAQ / "README.md").read_text(encoding="utf-8")
+    [block] = [
+        b for b in re.findall(r"```yaml\n(.*?)```", guide, re.DOTALL) if b.startswith(starting)
+    ]
+    return str(block)
+
+
+def test_the_guides_sub_answer_and_referral_examples_are_valid(faq: Path) -> None:
+    beta = faq / "topics" / "beta.yaml"
+    save(beta, beta.read_text(encoding="utf-8") + guide_example("answers:"))
+    save(faq / "referrals" / "residence.yaml", guide_example('id: "residence"'))
+    assert validate(faq) == []
+    kb = load_knowledge(faq)
+    when = kb.sub_answer("beta/when")
+    assert when is not None and when.answer["uk"].startswith("**Зареєструйте дитину")
+    residence = kb.referral("residence")
+    assert residence is not None and residence.title["en"] == "Residence permit"
+
+
 def facts(answer: str) -> set[str]:
     """The URLs and digit runs of an answer: what must not differ between translations."""
     urls = {url.rstrip(".,;:!?") for url in URL.findall(answer)}
