@@ -51,109 +51,7 @@ def check_all(
     _check_copied_answers(labels)
 
 
-def _check_vocabulary(
-    file: YamlFile, vocabulary: Mapping[str, Any], key: Key, *, required: bool = False
-) -> None:
-    """Enough phrasings in each answer language: a warning, or an error when `required`."""
-    phrasings = vocabulary.get("phrasings", {})
-    for lang in LANGUAGES:
-        count = len(phrasings.get(lang, ()))
-        if not 0 < count < MIN_PHRASINGS:
-            continue
-        at: Key = (*key, "phrasings", lang)
-        if required:
-            file.report(
-                file.at(at),
-                f"Nur {count} Formulierung(en) auf {LANGUAGE_NAMES[lang]}; nötig sind mindestens "
-                f"{MIN_PHRASINGS}, damit der Bot die Frage erkennt (besser 8). Ergänzen Sie weitere.",
-                key=at,
-            )
-        else:
-            file.report(
-                file.at(at),
-                f"Nur {count} Formulierung(en) auf {LANGUAGE_NAMES[lang]}. Der Bot erkennt Fragen "
-                "besser mit mindestens 8 verschiedenen Formulierungen; ergänzen Sie weitere.",
-                "warning",
-                key=at,
-            )
-
-
-def _rendered_length(text: str, links: Iterable[Mapping[str, Any] | None], lang: str) -> int:
-    """Characters the text takes in a Telegram message once escaped, with its links."""
-    extra = sum(
-        len(html.escape(link.get("title", {}).get(lang, ""))) + len(link.get("url", ""))
-        for link in links
-        if link is not None
-    )
-    return len(html.escape(text)) + extra
-
-
-_KEEP_IT_SHORT: Final = (
-    "Lassen Sie hier das Wichtigste, den nächsten Schritt zuerst; der Rest gehört unter 'more:'."
-)
-_REFER_SHORTLY: Final = (
-    "Sagen Sie nur, wohin man sich in Dresden wendet und was der nächste Schritt ist; "
-    "Einzelheiten stehen auf der verlinkten Seite (unter 'links:')."
-)
-
-
-def _check_lengths(
-    file: YamlFile, data: Mapping[str, Any], key: Key, limit: int, severity: Severity, advice: str
-) -> None:
-    """Each `answer` fits one phone screen (`limit` visible characters), each `more` one message."""
-    links = data.get("links", [])
-    for lang, answer in data.get("answer", {}).items():
-        at: Key = (*key, "answer", lang)
-        rendered = _rendered_length(answer, links, lang)
-        if rendered > MAX_MESSAGE_CHARS:
-            file.report(
-                file.at(at),
-                f"Die Antwort ist zu lang für eine Telegram-Nachricht: {rendered} Zeichen, höchstens "
-                f"{MAX_MESSAGE_CHARS} (mit den Links). Kürzen Sie sie.",
-                key=at,
-            )
-        elif (visible := visible_length(answer)) > limit:
-            file.report(
-                file.at(at),
-                f"Die Antwort hat {visible} sichtbare Zeichen; als erste Nachricht passen höchstens "
-                f"{limit} auf einen Handybildschirm. {advice}",
-                severity,
-                key=at,
-            )
-    for lang, more in data.get("more", {}).items():
-        at = (*key, "more", lang)
-        if (rendered := _rendered_length(more, links, lang)) > MAX_MESSAGE_CHARS:
-            file.report(
-                file.at(at),
-                f"Der Text ist zu lang für eine Telegram-Nachricht: {rendered} Zeichen, höchstens "
-                f"{MAX_MESSAGE_CHARS} (mit den Links). Kürzen Sie ihn; Einzelheiten gehören auf "
-                "eine verlinkte Seite.",
-                key=at,
-            )
-
-
-def _check_titles(file: YamlFile, data: Mapping[str, Any], key: Key, limit: int) -> None:
-    for lang, title in data.get("title", {}).items():
-        if len(title) > limit:
-            at: Key = (*key, "title", lang)
-            file.report(
-                file.at(at),
-                f"Der Titel hat {len(title)} Zeichen; auf der Schaltfläche sind höchstens "
-                f"{limit} gut lesbar. Kürzen Sie ihn.",
-                "warning",
-                key=at,
-            )
-
-
-def _check_file_name(file: YamlFile) -> None:
-    own_id = file.values.get("id")
-    if own_id is not None and own_id != file.path.stem:
-        file.report(
-            file.at(("id",)),
-            f"Die id '{own_id}' passt nicht zum Dateinamen '{file.path.stem}.yaml'. Beide müssen "
-            "gleich sein: ändern Sie die id oder benennen Sie die Datei um.",
-            key=("id",),
-        )
+# --- within one file ------------------------------------------------------------------------------
 
 
 def _check_topic(file: YamlFile) -> None:
@@ -204,20 +102,6 @@ def _check_referral(file: YamlFile) -> None:
     _check_vocabulary(file, file.values, (), required=True)
 
 
-def _check_referral_ids(referrals: list[YamlFile], topics: list[YamlFile]) -> None:
-    """A referral's id is not a topic's: one label, one answer."""
-    topic_ids = _ids(topics)
-    for file in referrals:
-        own_id = file.values.get("id")
-        if own_id in topic_ids:
-            file.report(
-                file.at(("id",)),
-                f"Die id '{own_id}' hat schon ein Thema (topics/{own_id}.yaml). Geben Sie der "
-                "Weiterleitung eine eigene id und benennen Sie die Datei genauso.",
-                key=("id",),
-            )
-
-
 def _check_office(file: YamlFile) -> None:
     """Opening times do not overlap, the holiday region exists, the intents have phrasings."""
     hours = file.values.get("hours", {})
@@ -265,6 +149,114 @@ def _check_holidays(file: YamlFile, country: str, subdivision: str) -> None:
         )
 
 
+def _check_file_name(file: YamlFile) -> None:
+    own_id = file.values.get("id")
+    if own_id is not None and own_id != file.path.stem:
+        file.report(
+            file.at(("id",)),
+            f"Die id '{own_id}' passt nicht zum Dateinamen '{file.path.stem}.yaml'. Beide müssen "
+            "gleich sein: ändern Sie die id oder benennen Sie die Datei um.",
+            key=("id",),
+        )
+
+
+def _check_titles(file: YamlFile, data: Mapping[str, Any], key: Key, limit: int) -> None:
+    for lang, title in data.get("title", {}).items():
+        if len(title) > limit:
+            at: Key = (*key, "title", lang)
+            file.report(
+                file.at(at),
+                f"Der Titel hat {len(title)} Zeichen; auf der Schaltfläche sind höchstens "
+                f"{limit} gut lesbar. Kürzen Sie ihn.",
+                "warning",
+                key=at,
+            )
+
+
+_KEEP_IT_SHORT: Final = (
+    "Lassen Sie hier das Wichtigste, den nächsten Schritt zuerst; der Rest gehört unter 'more:'."
+)
+_REFER_SHORTLY: Final = (
+    "Sagen Sie nur, wohin man sich in Dresden wendet und was der nächste Schritt ist; "
+    "Einzelheiten stehen auf der verlinkten Seite (unter 'links:')."
+)
+
+
+def _check_lengths(
+    file: YamlFile, data: Mapping[str, Any], key: Key, limit: int, severity: Severity, advice: str
+) -> None:
+    """Each `answer` fits one phone screen (`limit` visible characters), each `more` one message."""
+    links = data.get("links", [])
+    for lang, answer in data.get("answer", {}).items():
+        at: Key = (*key, "answer", lang)
+        rendered = _rendered_length(answer, links, lang)
+        if rendered > MAX_MESSAGE_CHARS:
+            file.report(
+                file.at(at),
+                f"Die Antwort ist zu lang für eine Telegram-Nachricht: {rendered} Zeichen, höchstens "
+                f"{MAX_MESSAGE_CHARS} (mit den Links). Kürzen Sie sie.",
+                key=at,
+            )
+        elif (visible := visible_length(answer)) > limit:
+            file.report(
+                file.at(at),
+                f"Die Antwort hat {visible} sichtbare Zeichen; als erste Nachricht passen höchstens "
+                f"{limit} auf einen Handybildschirm. {advice}",
+                severity,
+                key=at,
+            )
+    for lang, more in data.get("more", {}).items():
+        at = (*key, "more", lang)
+        if (rendered := _rendered_length(more, links, lang)) > MAX_MESSAGE_CHARS:
+            file.report(
+                file.at(at),
+                f"Der Text ist zu lang für eine Telegram-Nachricht: {rendered} Zeichen, höchstens "
+                f"{MAX_MESSAGE_CHARS} (mit den Links). Kürzen Sie ihn; Einzelheiten gehören auf "
+                "eine verlinkte Seite.",
+                key=at,
+            )
+
+
+def _rendered_length(text: str, links: Iterable[Mapping[str, Any] | None], lang: str) -> int:
+    """Characters the text takes in a Telegram message once escaped, with its links."""
+    extra = sum(
+        len(html.escape(link.get("title", {}).get(lang, ""))) + len(link.get("url", ""))
+        for link in links
+        if link is not None
+    )
+    return len(html.escape(text)) + extra
+
+
+def _check_vocabulary(
+    file: YamlFile, vocabulary: Mapping[str, Any], key: Key, *, required: bool = False
+) -> None:
+    """Enough phrasings in each answer language: a warning, or an error when `required`."""
+    phrasings = vocabulary.get("phrasings", {})
+    for lang in LANGUAGES:
+        count = len(phrasings.get(lang, ()))
+        if not 0 < count < MIN_PHRASINGS:
+            continue
+        at: Key = (*key, "phrasings", lang)
+        if required:
+            file.report(
+                file.at(at),
+                f"Nur {count} Formulierung(en) auf {LANGUAGE_NAMES[lang]}; nötig sind mindestens "
+                f"{MIN_PHRASINGS}, damit der Bot die Frage erkennt (besser 8). Ergänzen Sie weitere.",
+                key=at,
+            )
+        else:
+            file.report(
+                file.at(at),
+                f"Nur {count} Formulierung(en) auf {LANGUAGE_NAMES[lang]}. Der Bot erkennt Fragen "
+                "besser mit mindestens 8 verschiedenen Formulierungen; ergänzen Sie weitere.",
+                "warning",
+                key=at,
+            )
+
+
+# --- across files ---------------------------------------------------------------------------------
+
+
 def _ids(files: list[YamlFile]) -> set[str]:
     """The ids of `files`; a file that is broken still has one: its name."""
     return {file.path.stem for file in files} | {
@@ -285,6 +277,20 @@ def _check_unique_ids(files: list[YamlFile]) -> None:
             )
         elif own_id is not None:
             owners[own_id] = file.path
+
+
+def _check_referral_ids(referrals: list[YamlFile], topics: list[YamlFile]) -> None:
+    """A referral's id is not a topic's: one label, one answer."""
+    topic_ids = _ids(topics)
+    for file in referrals:
+        own_id = file.values.get("id")
+        if own_id in topic_ids:
+            file.report(
+                file.at(("id",)),
+                f"Die id '{own_id}' hat schon ein Thema (topics/{own_id}.yaml). Geben Sie der "
+                "Weiterleitung eine eigene id und benennen Sie die Datei genauso.",
+                key=("id",),
+            )
 
 
 def _check_related(topics: list[YamlFile]) -> None:
@@ -326,7 +332,7 @@ def _check_unique_titles(topics: list[YamlFile]) -> None:
             )
 
 
-# --- copies between labels ----------------------------------------------------------------------
+# --- copies between labels ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -346,6 +352,7 @@ class _Label:
 def _labels(
     topics: list[YamlFile], referrals: list[YamlFile], office: YamlFile
 ) -> Iterator[_Label]:
+    """Every label with phrasings or an answer, in the order the files are read."""
     for file in topics:
         topic_id = file.values.get("id", file.path.stem)
         yield _Label(file, (), file.values, f"beim Thema '{topic_id}'", (file.path,))
@@ -364,10 +371,13 @@ def _labels(
 
 @dataclass(frozen=True)
 class _Place:
+    """Where one phrasing, keyword or answer of a label is written."""
+
     label: _Label
     key: Key
 
     def __str__(self) -> str:
+        # File names are unique across faq/: a referral's id may not be a topic's.
         return f"{self.label.file.path.name}:{self.label.file.at(self.key)[0]}"
 
     def report(self, message: str, severity: Severity = "error") -> None:
