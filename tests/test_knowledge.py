@@ -887,7 +887,7 @@ def fuzz_faq(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.mark.parametrize("name", [TOPIC, "office.yaml", "smalltalk.yaml"])
+@pytest.mark.parametrize("name", [TOPIC, REFERRAL, "office.yaml", "smalltalk.yaml"])
 @settings(max_examples=100, deadline=None)
 @given(
     edits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(TROUBLE), st.booleans()), max_size=4)
