@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11+ and make):
 #   make run    creates .venv, installs the bot, starts it (terminal chat without a Telegram token)
 #   make test   creates .venv, installs the bot with its test tools, runs pytest
+# After editing faq/: make validate (every problem as file:line:column, exit 1 on an error).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint bench catalogs clean
+.PHONY: run chat test validate lint bench catalogs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,9 @@ chat: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+validate: $(STAMP)
+	$(BIN)/kita-bot validate faq
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests benchmarks

@@ -37,10 +37,14 @@ from bot.understanding.decide import sub_answer  # noqa: E402
 from bot.understanding.index import REFERRAL  # noqa: E402
 
 TARGET_PRECISION = 0.97
+MESSAGE_SHARE = 1.0
+"""How much all messages weigh against all held-out phrasings."""
 FOLDS = 5
 SEED = 20261130
 TUNE = ROOT / "benchmarks" / "eval" / "tune.yaml"
 DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"
+DEV_REASONS = ROOT / "benchmarks" / "eval" / "dev-reasons.yaml"
+"""Why dev.yaml's `none` items are out of scope (dev.yaml does not say)."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,8 @@ class Example:
 NOTHING_SPECIFIC = frozenset({"greeting", "thanks", "out-of-scope"})
 
 
-def message_targets(label: str, reason: str | None, referrals: frozenset[str]) -> frozenset[str]:
-    """The candidates a labelled message may rightly get (`referrals`: every referral's id)."""
+def message_targets(label: str, reason: str | None) -> frozenset[str]:
+    """The candidates a labelled message may rightly get."""
     if label != "none":
         return frozenset({label})
     if reason and reason.startswith(REFERRAL):
@@ -69,24 +73,20 @@ def message_targets(label: str, reason: str | None, referrals: frozenset[str]) -
     if reason in ("smalltalk", "unknown"):
         # Nothing specific to say: small talk or "not ours" are right; so is silence.
         return NOTHING_SPECIFIC
-    if reason is None:
-        # Out of scope without saying why (dev.yaml): any referral may be the right one.
-        return NOTHING_SPECIFIC | referrals
     return frozenset()
 
 
-def load_messages(
-    paths: Sequence[Path], referrals: frozenset[str] = frozenset()
-) -> list[tuple[str, frozenset[str]]]:
+def load_messages(paths: Sequence[Path]) -> list[tuple[str, frozenset[str]]]:
+    """(text, the candidates that would be right) for every item of the labelled files."""
+    reasons = yaml.safe_load(DEV_REASONS.read_text(encoding="utf-8"))
     out = []
     for path in paths:
         if not path.is_file():
             print(f"(skipping {path}: not there)")
             continue
         for item in yaml.safe_load(path.read_text(encoding="utf-8")):
-            out.append(
-                (item["text"], message_targets(item["label"], item.get("reason"), referrals))
-            )
+            reason = item.get("reason") or reasons.get(item["text"])
+            out.append((item["text"], message_targets(item["label"], reason)))
     return out
 
 
@@ -205,10 +205,10 @@ def _rows(examples: Sequence[Example], ids: Sequence[str]) -> tuple[np.ndarray, 
 def fit_weights(phrasings: Sequence[Example], messages: Sequence[Example], ids: Sequence[str], c: float) -> tuple[np.ndarray, float]:
     """Logistic regression over every (example, candidate) pair; messages and phrasings weigh
     the same in total."""
-    parts = [_rows(group, ids) for group in (phrasings, messages) if group]
-    x = np.vstack([xs for xs, _ in parts])
-    y = np.concatenate([ys for _, ys in parts])
-    w = np.concatenate([np.full(len(ys), 1.0 / len(ys)) for _, ys in parts])
+    parts = [(_rows(group, ids), share) for group, share in ((phrasings, 1.0), (messages, MESSAGE_SHARE)) if group]
+    x = np.vstack([xs for (xs, _), _ in parts])
+    y = np.concatenate([ys for (_, ys), _ in parts])
+    w = np.concatenate([np.full(len(ys), share / len(ys)) for (_, ys), share in parts])
     model = LogisticRegression(C=c, max_iter=5000)
     model.fit(x, y, sample_weight=w * len(w) / w.sum())
     return model.coef_[0], float(model.intercept_[0])
@@ -292,8 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ids = [c.id for c in matcher.index.candidates]
     phrasings, subs = held_out_phrasings(kb, start)
     messages = []
-    referrals = frozenset(i for i in ids if i.startswith(REFERRAL))
-    for text, right in load_messages([TUNE, DEV], referrals):
+    for text, right in load_messages([TUNE, DEV]):
         if right and not right & set(ids):
             continue  # a topic this knowledge base does not have yet
         features = matcher.features(text)

@@ -25,18 +25,8 @@ MONDAY_MORNING = datetime(2026, 11, 23, 10, 30, tzinfo=BERLIN)
 WEDNESDAY = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)
 """The office is closed on Wednesdays; next opening Thursday 09:00."""
 
-TOPIC_IDS = (
-    "rights",
-    "registration",
-    "kita-admission",
-    "hiring-staff",
-    "measles",
-    "trauma",
-    "ukraine-education",
-    "psychosocial-help",
-    "downloads",
-)
-"""The nine topics of the city's FAQ page (TOPICS.md), in menu order."""
+TOPIC_IDS = tuple(sorted(path.stem for path in (FAQ_DIR / "topics").glob("*.yaml")))
+"""Every topic in faq/ (a topic's file name is its id), so that a new topic needs no test edit."""
 
 
 @pytest.fixture(scope="session")

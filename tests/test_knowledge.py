@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,7 +23,6 @@ from hypothesis import strategies as st
 
 from bot.knowledge import KnowledgeError, LiveKnowledge, Problem, load_knowledge, validate, yamlfile
 from bot.models import LANGUAGES, KnowledgeBase
-from tests.conftest import TOPIC_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "faq_min"
@@ -618,6 +618,123 @@ def test_a_copied_topic_with_the_same_title_is_found_where_the_copy_says_it(faq:
         load_knowledge(faq)
 
 
+def test_a_half_edited_copy_is_refused_where_it_was_not_edited(faq: Path) -> None:
+    # Issue 13: a copy of a topic with new titles took over the original's questions.
+    beta, gamma = faq / "topics" / "beta.yaml", faq / "topics" / "gamma.yaml"
+    text = beta.read_text(encoding="utf-8").replace('id: "beta"', 'id: "gamma"')
+    for title in ("Aufnahme", "Прийом", "Admission"):
+        text = text.replace(f'"{title}"', f'"Neu: {title}"')
+    save(gamma, text)
+    errors = [p for p in validate(faq) if p.severity == "error"]
+    assert {p.path for p in errors} == {gamma}
+    answer_de = line_of(beta, 'de: "Melden Sie')
+    assert any(
+        str(p).startswith(
+            f"{gamma}:{answer_de}:3: answer › de: Die Antwort ist dieselbe wie beim Thema 'beta' "
+            f"(beta.yaml:{answer_de}). Ist dies eine halb bearbeitete Kopie?"
+        )
+        for p in errors
+    )
+    phrasings = line_of(beta, 'de: ["Wir haben freie Plätze"')
+    assert any(
+        p.line == phrasings
+        and p.message.startswith(
+            "phrasings › de › Eintrag 1: Die Formulierung 'Wir haben freie Plätze' steht auch "
+            f"beim Thema 'beta' (beta.yaml:{phrasings}). Der Bot kann dieselbe Frage nicht zwei "
+            "Antworten zuordnen"
+        )
+        for p in errors
+    )
+    with pytest.raises(KnowledgeError):
+        load_knowledge(faq)
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "other", "original"),
+    [
+        (  # case, spacing and Unicode spelling (a full-width ？) do not make another phrasing
+            "topics/beta.yaml",
+            '"Kinder aufnehmen"',
+            '"  wie MELDE ich\u00a0 mein kind an？ "',
+            TOPIC,
+            '"Wie melde ich mein Kind an?"',
+        ),
+        (
+            "topics/beta.yaml",
+            '"Kinder aufnehmen"',
+            '"Welche Unterlagen brauche ich?"',
+            TOPIC,
+            '"Welche Unterlagen brauche ich?"',
+        ),
+        (
+            REFERRAL,
+            '"Termin bei der Ausländerbehörde"',
+            '"Wie erreiche ich das Amt?"',
+            "office.yaml",
+            '"Wie erreiche ich das Amt?"',
+        ),
+    ],
+)
+def test_a_phrasing_belongs_to_one_label_and_both_places_are_named(
+    faq: Path, file: str, old: str, new: str, other: str, original: str
+) -> None:
+    replace_once(faq / file, old, new)
+    [problem] = validate(faq)
+    assert problem.severity == "error"
+    named = re.search(r"\(([\w.-]+):(\d+)\)", problem.message)
+    assert named is not None, problem.message
+    places = {(problem.path.name, problem.line), (named[1], int(named[2]))}
+    here, there = faq / file, faq / other
+    assert places == {(here.name, line_of(here, new)), (there.name, line_of(there, original))}
+    assert "Der Bot kann dieselbe Frage nicht zwei Antworten zuordnen" in problem.message
+
+
+def test_a_phrasing_in_the_overview_and_its_sub_answer_stays_with_the_sub_answer(
+    faq: Path,
+) -> None:
+    alpha = faq / TOPIC
+    replace_once(alpha, '"Anmeldung Kita"', '"Was muss ich mitbringen?"')
+    [problem] = validate(faq)
+    assert (problem.path, problem.line) == (alpha, line_of(alpha, '  de: ["Wie melde ich'))
+    assert problem.message == (
+        "phrasings › de › Eintrag 2: Die Formulierung 'Was muss ich mitbringen?' steht auch bei "
+        f"der Teilantwort 'alpha/documents' (alpha.yaml:{line_of(alpha, 'Was muss ich mitbringen?')}). "
+        "Behalten Sie sie dort, denn die Teilantwort beantwortet die Frage genauer, und löschen "
+        "Sie sie hier im Überblick."
+    )
+
+
+def test_two_sub_answers_of_a_topic_do_not_share_a_phrasing(faq: Path) -> None:
+    alpha = faq / TOPIC
+    replace_once(alpha, '"Wartezeit Kita"', '"Welche Dokumente?"')
+    [problem] = validate(faq)
+    assert (problem.path, problem.line) == (alpha, line_of(alpha, '"Wie lange muss ich warten?"'))
+    assert "steht auch bei der Teilantwort 'alpha/documents'" in problem.message
+    assert "löschen Sie sie bei der anderen" in problem.message
+
+
+def test_a_keyword_two_labels_share_is_a_warning_naming_both(faq: Path) -> None:
+    beta = faq / "topics" / "beta.yaml"
+    replace_once(beta, 'de: ["Aufnahme"]', 'de: ["Aufnahme", "anmelden"]')
+    [problem] = validate(faq)
+    assert (problem.path, problem.line, problem.severity) == (
+        beta,
+        line_of(beta, '"anmelden"'),
+        "warning",
+    )
+    alpha_line = line_of(faq / TOPIC, '"anmelden"')
+    assert problem.message.startswith(
+        f"keywords › de › Eintrag 2: Das Stichwort 'anmelden' steht auch beim Thema 'alpha' "
+        f"(alpha.yaml:{alpha_line})."
+    )
+    load_knowledge(faq)
+
+
+def test_a_topic_and_its_sub_answers_may_share_keywords(faq: Path) -> None:
+    replace_once(faq / TOPIC, 'de: ["Anmeldung", "anmelden"]', 'de: ["Anmeldung", "Unterlagen"]')
+    assert validate(faq) == []
+
+
 def test_titles_differing_only_in_case_or_spacing_count_as_the_same(faq: Path) -> None:
     replace_once(faq / "topics" / "beta.yaml", 'en: "Admission"', 'en: "  registration "')
     [problem] = problems_in(faq, "beta.yaml")
@@ -697,16 +814,42 @@ def test_an_empty_topics_folder_or_missing_folder_cannot_load(faq: Path, tmp_pat
         load_knowledge(tmp_path / "nowhere")
 
 
+class QuotingDumper(yaml.SafeDumper):
+    """Writes every text in double quotes, as faq/README.md asks of staff."""
+
+
+QuotingDumper.add_representer(
+    str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
+)
+OWN_TEXTS = ("question_de", "title", "answer", "more", "phrasings", "keywords")
+
+
+def own_copy(source: Path, new_id: str, **changes: Any) -> str:
+    """The topic in `source` copied under `new_id`, every text rewritten, as faq/README.md says."""
+
+    def own(value: Any) -> Any:
+        if isinstance(value, str):
+            return f"{value} ({new_id})"
+        if isinstance(value, list):
+            return [own(item) for item in value]
+        return {key: own(item) for key, item in value.items()}
+
+    def rewrite(topic: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: own(value)
+            if key in OWN_TEXTS
+            else [rewrite(sub) for sub in value]
+            if key == "answers"
+            else value
+            for key, value in topic.items()
+        }
+
+    topic = rewrite(yaml.safe_load(source.read_text(encoding="utf-8"))) | {"id": new_id, **changes}
+    return yaml.dump(topic, Dumper=QuotingDumper, allow_unicode=True, sort_keys=False)
+
+
 def test_a_new_topic_is_one_new_file(faq: Path) -> None:
-    text = (faq / "topics" / "beta.yaml").read_text(encoding="utf-8")
-    text = text.replace('id: "beta"', 'id: "gamma"').replace("order: 2", "order: 0")
-    for old, new in (
-        ('"Aufnahme"', '"Neues Thema"'),
-        ("Прийом", "Нова тема"),
-        ("Admission", "New"),
-    ):
-        text = text.replace(old, new)
-    save(faq / "topics" / "gamma.yaml", text)
+    save(faq / "topics" / "gamma.yaml", own_copy(faq / "topics" / "beta.yaml", "gamma", order=0))
     assert validate(faq) == []
     kb = load_knowledge(faq)
     assert kb.topic_ids == ("gamma", "alpha", "beta")  # menu order, then id
@@ -744,7 +887,7 @@ def fuzz_faq(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.mark.parametrize("name", [TOPIC, "office.yaml", "smalltalk.yaml"])
+@pytest.mark.parametrize("name", [TOPIC, REFERRAL, "office.yaml", "smalltalk.yaml"])
 @settings(max_examples=100, deadline=None)
 @given(
     edits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(TROUBLE), st.booleans()), max_size=4)
@@ -853,15 +996,7 @@ def test_a_broken_edit_keeps_the_last_good_answers_until_it_is_fixed(
 def test_added_and_removed_files_count_as_changes(
     faq: Path, live: LiveKnowledge, clock: FakeClock
 ) -> None:
-    text = (
-        (faq / "topics" / "beta.yaml")
-        .read_text(encoding="utf-8")
-        .replace('id: "beta"', 'id: "gamma"')
-        .replace('"Aufnahme"', '"Gamma"')
-        .replace('"Прийом"', '"Гамма"')
-        .replace('"Admission"', '"Gamma"')
-    )
-    save(faq / "topics" / "gamma.yaml", text)
+    save(faq / "topics" / "gamma.yaml", own_copy(faq / "topics" / "beta.yaml", "gamma"))
     clock.advance()
     assert live.refresh() is True
     assert "gamma" in live.current.topic_ids
@@ -916,10 +1051,24 @@ def test_real_faq_has_no_errors(real_problems: list[Problem]) -> None:
     assert not errors, "\n".join(errors)
 
 
+CITY_PAGE_TOPICS = (
+    "rights",
+    "registration",
+    "kita-admission",
+    "hiring-staff",
+    "measles",
+    "trauma",
+    "ukraine-education",
+    "psychosocial-help",
+    "downloads",
+)
+"""The topics of the city's FAQ page (TOPICS.md); faq/ may have more."""
+
+
 @needs_content
 def test_real_faq_has_every_topic_of_the_city_page() -> None:
     present = {path.stem for path in REAL_TOPIC_FILES}
-    missing = [topic_id for topic_id in TOPIC_IDS if topic_id not in present]
+    missing = [topic_id for topic_id in CITY_PAGE_TOPICS if topic_id not in present]
     assert not missing, f"topics without a file in faq/topics: {missing}"
 
 
@@ -937,6 +1086,27 @@ def test_real_topics_speak_all_three_languages_and_link_to_existing_topics(
             assert set(link.title) == set(LANGUAGES), f"{topic.id}: link {link.url}"
         unknown = [r for r in topic.related if r not in kb.topic_ids or r == topic.id]
         assert not unknown, f"{topic.id}: related ids {unknown}"
+
+
+def guide_example(starting: str) -> str:
+    """The YAML example in faq/README.md that starts with `starting`."""
+    guide = (REAL_FAQ / "README.md").read_text(encoding="utf-8")
+    [block] = [
+        b for b in re.findall(r"```yaml\n(.*?)```", guide, re.DOTALL) if b.startswith(starting)
+    ]
+    return str(block)
+
+
+def test_the_guides_sub_answer_and_referral_examples_are_valid(faq: Path) -> None:
+    beta = faq / "topics" / "beta.yaml"
+    save(beta, beta.read_text(encoding="utf-8") + guide_example("answers:"))
+    save(faq / "referrals" / "residence.yaml", guide_example('id: "residence"'))
+    assert validate(faq) == []
+    kb = load_knowledge(faq)
+    when = kb.sub_answer("beta/when")
+    assert when is not None and when.answer["uk"].startswith("**Зареєструйте дитину")
+    residence = kb.referral("residence")
+    assert residence is not None and residence.title["en"] == "Residence permit"
 
 
 def facts(answer: str) -> set[str]:
@@ -964,11 +1134,6 @@ def test_a_tenth_topic_in_the_real_faq_needs_no_code(
 ) -> None:
     faq = tmp_path / "faq"
     shutil.copytree(REAL_FAQ, faq)
-    source = REAL_TOPIC_FILES[0]
-    text = source.read_text(encoding="utf-8").replace(f'id: "{source.stem}"', 'id: "new-topic"')
-    for title in yaml.safe_load(text)["title"].values():  # a copy needs its own titles
-        text = text.replace(f'"{title}"', f'"Neu: {title}"')
-    related = re.compile(r"^related:.*$", re.MULTILINE)
-    save(faq / "topics" / "new-topic.yaml", related.sub("related: []", text))
-    assert [p for p in validate(faq) if p.severity == "error"] == []
+    save(faq / "topics" / "new-topic.yaml", own_copy(REAL_TOPIC_FILES[0], "new-topic"))
+    assert [str(p) for p in validate(faq) if p.severity == "error"] == []
     assert "new-topic" in load_knowledge(faq).topic_ids

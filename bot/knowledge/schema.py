@@ -42,15 +42,17 @@ MAX_ANSWER_CHARS: Final = 450
 """Visible characters of a topic's or sub-answer's `answer`: with the title and the where-to-go
 lines, the first message stays within 700 characters, one phone screen."""
 MAX_REFERRAL_CHARS: Final = 350
+"""A referral only says where to go instead, and what to do first."""
 MAX_TITLE_CHARS: Final = 30
 """A topic's title is a menu button, two to a row."""
 MAX_SUB_ANSWER_TITLE_CHARS: Final = 48
 """A sub-answer's title is a button of its own row."""
 MIN_PHRASINGS: Final = 3
+"""Fewer per answer language, and the bot hardly recognises the question."""
 
 LANGUAGE_NAMES: Final = {"de": "Deutsch", "uk": "Ukrainisch", "en": "Englisch", "ru": "Russisch"}
 WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-RESERVED_IDS: Final = frozenset({*SERVICE_INTENTS, *SMALLTALK_INTENTS, "none"})
+_RESERVED_IDS: Final = frozenset({*SERVICE_INTENTS, *SMALLTALK_INTENTS, "none"})
 
 # Spellings people reach for that difflib would not connect to the right key.
 _HINTS: Final = {
@@ -99,7 +101,7 @@ def suggest(word: str, choices: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-# --- how keys are talked about ------------------------------------------------------------------
+# --- how keys are talked about --------------------------------------------------------------------
 
 
 def _unknown(noun: str) -> Callable[[str, tuple[str, ...]], str]:
@@ -153,7 +155,7 @@ def _per_language(item: Spec, *, also: tuple[str, ...] = ()) -> Record:
     )
 
 
-# --- checks of one value ------------------------------------------------------------------------
+# --- checks of one value --------------------------------------------------------------------------
 
 
 def _one_of(choices: Iterable[str], what: str) -> Check:
@@ -185,7 +187,7 @@ def _check_sub_answer_id(value: str) -> Complaint | None:
 def _check_id(value: str) -> Complaint | None:
     if (complaint := _check_name(value, "psychosocial-help")) is not None:
         return complaint
-    if value in RESERVED_IDS:
+    if value in _RESERVED_IDS:
         return Complaint(
             f"Die id '{value}' ist für den Bot reserviert. Wählen Sie einen anderen Namen."
         )
@@ -237,19 +239,23 @@ def _check_phone(value: str) -> Complaint | None:
     return None
 
 
+def _clock(hours: str, minutes: str) -> time | None:
+    return time(int(hours), int(minutes)) if int(hours) < 24 and int(minutes) < 60 else None
+
+
 def _interval(value: str) -> Interval | Complaint:
     match = _INTERVAL.fullmatch(value)
-    h1, m1, h2, m2 = (int(g) for g in match.groups()) if match else (0, 0, 0, 0)
-    if match is None or max(h1, h2) > 23 or max(m1, m2) > 59:
+    start, end = (_clock(*match.group(1, 2)), _clock(*match.group(3, 4))) if match else (None, None)
+    if start is None or end is None:
         return Complaint(
             f"'{value}' ist keine Zeitspanne. Schreiben Sie Beginn und Ende mit zwei Ziffern "
             'für Stunde und Minute, z. B. "09:00-12:00".'
         )
-    if (h1, m1) >= (h2, m2):
+    if start >= end:
         return Complaint(
             f"In '{value}' liegt das Ende nicht nach dem Beginn. Beispiel: \"13:00-17:00\"."
         )
-    return Interval(time(h1, m1), time(h2, m2))
+    return Interval(start, end)
 
 
 def _check_timezone(value: str) -> Complaint | None:
@@ -260,15 +266,14 @@ def _check_timezone(value: str) -> Complaint | None:
     return None
 
 
-# --- the files ----------------------------------------------------------------------------------
+# --- the files ------------------------------------------------------------------------------------
 
 _LOCALIZED: Final = _per_language(Text())
 _WORDS: Final = _per_language(ListOf(Text()), also=("ru",))
 _VOCABULARY: Final = _record({"phrasings": _WORDS, "keywords": _WORDS})
 _LINK: Final = _record({"url": Text(_check_url), "title": _LOCALIZED})
-_SOURCES: Final = ListOf(Text(_check_source))
-
 _LINKS: Final = ListOf(_LINK, may_be_empty=True)
+_SOURCES: Final = ListOf(Text(_check_source))
 
 SUB_ANSWER: Final = _record(
     required={

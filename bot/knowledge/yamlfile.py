@@ -68,7 +68,7 @@ class Problem:
         return f"{self.path}:{self.line}:{self.column}: {label}{self.message}"
 
 
-# --- what a document should look like -----------------------------------------------------------
+# --- what a document should look like -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ class Record:
 Spec: TypeAlias = Text | Parsed | Whole | Day | ListOf | Record
 
 
-# --- reading one file: bytes, text, nodes --------------------------------------------------------
+# --- reading one file: bytes, text, nodes ---------------------------------------------------------
 
 
 class YamlFile:
@@ -166,7 +166,7 @@ class YamlFile:
             key = key[:-1]
         return self.marks.get(key, (1, 1))
 
-    def compose(self) -> Node | None:
+    def _compose(self) -> Node | None:
         """The composed YAML document, or None after reporting why it cannot be read."""
         text = self._decode()
         if text is None or not self._scan(text):
@@ -250,7 +250,7 @@ class YamlFile:
 def read(path: Path, spec: Record, problems: list[Problem]) -> YamlFile:
     """The file at `path` walked against `spec`, its problems added to `problems`."""
     file = YamlFile(path, problems)
-    root = file.compose()
+    root = file._compose()
     values = _Walker(file).document(root, spec) if root is not None else None
     if isinstance(values, dict):
         file.values = values

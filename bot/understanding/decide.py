@@ -97,12 +97,11 @@ def decide(found: Analysis, t: Thresholds) -> Match:
     base = replace(base, ranking=ranking, score=_topic_score(candidates, p, order))
     if found.town is not None and found.exact is None:
         # Another town: its offices and Kitas are not ours; only answers that hold anywhere.
-        local = [i for i in order if not candidates[i].anywhere and _is_answer(candidates[i])]
-        strongest_local = float(p[local[0]]) if local else 0.0
+        local = [i for i in order if not candidates[i].anywhere and candidates[i].kind != "smalltalk"]
         p[local] = 0.0
         order = [int(i) for i in np.argsort(-p, kind="stable")]
         best = order[0]
-        if strongest_local > p[best] and strongest_local >= t.suggest:
+        if not (p[best] >= t.answer and candidates[best].kind in ("topic", "smalltalk")):
             return replace(base, reason=ELSEWHERE, town=found.town)
         base = replace(base, town=found.town)
     best, runner_up = order[0], order[1] if len(order) > 1 else None

@@ -24,16 +24,20 @@ FEATURES: Final = (
     "bayes",
     "bayes_lead",
     "agree",
+    "named",
     "out_of_scope",
     "service",
     "referral",
     "smalltalk",
     "not_ours",
+    "unnamed_referral",
 )
 """Per candidate: its lexical score (0..1) and its lead over the best other candidate; the same
 for its nearest phrasing's similarity and its naive Bayes posterior; how many of the three rank
-it first (0..1); how strongly the message is out of scope (for every candidate but out-of-scope
-itself); and what kind of candidate it is (a topic is none of the four kinds)."""
+it first (0..1); whether the message holds one of its keywords; how strongly the message is
+out of scope (for every candidate but out-of-scope
+itself); what kind of candidate it is (a topic is none of the four kinds); and whether it is a
+referral the message does not name (another office needs its own word: "Schule", "Jobcenter")."""
 
 KINDS: Final = ("service", "referral", "smalltalk", "out-of-scope")
 
@@ -65,7 +69,7 @@ class Thresholds:
 class Fusion:
     """Logistic weights over FEATURES, the bias, the thresholds, and the lexical weights."""
 
-    weights: tuple[float, ...] = (2.8, 2.0, 0.0, 0.0, 0.2, 0.8, 3.2, -2.0, 0.0, 0.0, 0.0, 0.0)
+    weights: tuple[float, ...] = (2.8, 2.0, 0.0, 0.0, 0.2, 0.8, 3.2, 1.0, -2.0, 0.0, 0.0, 0.0, 0.0, -1.0)
     bias: float = -3.0
     thresholds: Thresholds = Thresholds()
     lexical: dict[str, float] = field(default_factory=dict)
@@ -119,10 +123,15 @@ def shipped() -> Fusion:
 
 
 def feature_matrix(
-    lexical: Array, nearest: Array, bayes: Array, out_of_scope: float, kinds: Sequence[str]
+    lexical: Array,
+    nearest: Array,
+    bayes: Array,
+    named: Array,
+    out_of_scope: float,
+    kinds: Sequence[str],
 ) -> Array:
     """The FEATURES of every candidate from its lexical score (0..1), its nearest phrasing's
-    similarity, its naive Bayes posterior and its kind."""
+    similarity, its naive Bayes posterior, whether the message names it, and its kind."""
     # A signal that is the same for every candidate (nothing known) ranks none of them first.
     firsts = [
         (signal == signal.max()) & (signal.max() > signal.min())
@@ -138,8 +147,10 @@ def feature_matrix(
             bayes,
             _lead(bayes),
             sum(f.astype(float) for f in firsts) / len(firsts),
+            named,
             out_of_scope * (1.0 - kind[:, KINDS.index("out-of-scope")]),
             kind,
+            kind[:, KINDS.index("referral")] * (1.0 - named),
         ]
     )
 

@@ -98,11 +98,14 @@ class Index:
         keys: Keys,
         reader: Reader,
         term_weight: float,
+        keyword_floor: float,
         keyword_keys: frozenset[str],
         sub_keywords: Mapping[str, frozenset[str]],
     ) -> None:
         self.candidates = candidates
         self.term_weight = term_weight
+        self.keyword_floor = keyword_floor
+        """A word counting more than this for a candidate is one of its keywords."""
         self.keyword_keys = keyword_keys
         """Keys of every keyword and title: words that name something we answer or refer."""
         self.sub_keywords = sub_keywords
@@ -227,6 +230,7 @@ class Index:
             keys,
             reader,
             w.term,
+            w.phrasing + w.phrasing_share,
             frozenset().union(*(v.keywords for v in vocabs)),
             sub_keywords,
         )

@@ -111,11 +111,16 @@ class Lexical:
         # Per-word results: people reuse the same few hundred words, so most look-ups are hits.
         self._cache: dict[tuple[str, str], _Hit | None] = {}
 
-    def scores(self, units: Sequence[Unit], weights: Sequence[float], reading: Reading) -> list[float]:
-        """0..100 per candidate for the content units of a message and their weights."""
+    def scores(
+        self, units: Sequence[Unit], weights: Sequence[float], reading: Reading
+    ) -> tuple[list[float], list[bool]]:
+        """Per candidate: 0..100 for the content units of a message and their weights, and
+        whether the message names it (one of its keywords or multi-word keywords is there)."""
         w = self.weights
         lang = reading.lang
         evidence = [0.0] * len(self.index.candidates)
+        named = [False] * len(self.index.candidates)
+        floor = self.index.keyword_floor
         total = 0.0
         unknown = 0.0
         writers = self._writer.audiences(reading.words)
@@ -136,7 +141,11 @@ class Lexical:
             total += hit.idf * weight
             for label, value in labels.items():
                 evidence[label] += hit.idf * weight * value
-        for extra in (self._term_hit(units, lang), self._audience_hit(writers)):
+                named[label] = named[label] or value > floor
+        terms = self._term_hit(units, lang)
+        for label in terms.labels if terms else ():
+            named[label] = True
+        for extra in (terms, self._audience_hit(writers)):
             if extra is not None:
                 total += extra.idf
                 for label, value in extra.labels.items():
@@ -144,7 +153,7 @@ class Lexical:
         total += w.unknown * unknown**w.unknown_power
         for label in self._out_of_scope:
             evidence[label] *= w.out_of_scope
-        return [score(e, total, w) for e in evidence]
+        return [score(e, total, w) for e in evidence], named
 
     def _unit_hit(self, unit: Unit, lang: str) -> _Hit | None:
         # Only the word as typed gets a typo correction; its alternatives must be known as such.

@@ -97,13 +97,16 @@ class Matcher:
         weighed = _weigh(reading, units, index, self._lexical.weights.context)
         if smalltalk is not None or not weighed.units:
             return None, reading, smalltalk, exact, weighed
-        lexical = np.asarray(self._lexical.scores(weighed.units, weighed.weights, reading)) / 100
+        scores, named = self._lexical.scores(weighed.units, weighed.weights, reading)
+        lexical = np.asarray(scores) / 100
         similarities = index.space.similarities(ngrams(weighed.stems, weighed.stem_weights))
         weighed.similarities = similarities
         nearest = index.nearest(similarities)
         bayes = index.bayes.posterior(weighed.keys)
         out_of_scope = float(lexical[self._out_of_scope].max()) if self._out_of_scope else 0.0
-        features = feature_matrix(lexical, nearest, bayes, out_of_scope, self._kinds)
+        features = feature_matrix(
+            lexical, nearest, bayes, np.asarray(named, dtype=float), out_of_scope, self._kinds
+        )
         return features, reading, None, exact, weighed
 
     def _only_smalltalk(self, units: Sequence[Unit], lang: str, asks: bool) -> str | None:
