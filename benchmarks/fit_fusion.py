@@ -6,8 +6,8 @@ What it learns from (never from benchmarks/eval/frozen.yaml, which judges the re
 - every phrasing in faq/, each scored by an index built WITHOUT it (5 folds), so the weights
   learn how new wordings of a known question look, not how a phrasing matches itself;
 - the labelled messages of benchmarks/eval/tune.yaml and ../shared/eval/dev.yaml.
-The weights are one logistic regression over the features of every (message, candidate) pair
-(scikit-learn); the answer threshold is the lowest whose answers are right at least
+The weights are one softmax over each message's candidates and "nothing", fitted by maximum
+likelihood (scipy); the answer threshold is the lowest whose answers are right at least
 TARGET_PRECISION of the time in cross-validation over the messages; the sub-answer thresholds
 are fitted on the phrasings of topics with sub-answers.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from sklearn.linear_model import LogisticRegression
+from scipy.optimize import minimize
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.models import KnowledgeBase, Vocabulary  # noqa: E402
 from bot.understanding import Analysis, Band, Fusion, Matcher, Thresholds, decide  # noqa: E402
-from bot.understanding.fusion import FEATURES  # noqa: E402
 from bot.understanding.decide import sub_answer  # noqa: E402
+from bot.understanding.fusion import FEATURES  # noqa: E402
 from bot.understanding.index import REFERRAL  # noqa: E402
 
 TARGET_PRECISION = 0.97
@@ -107,13 +107,18 @@ def _phrasing_slots(kb: KnowledgeBase) -> list[tuple[str, str, str, int]]:
             slots += [(intent, "office:" + intent, lang, i) for i in range(len(items))]
     for referral in kb.referrals:
         for lang, items in referral.vocabulary.phrasings.items():
-            slots += [(REFERRAL + referral.id, REFERRAL + referral.id, lang, i) for i in range(len(items))]
+            slots += [
+                (REFERRAL + referral.id, REFERRAL + referral.id, lang, i) for i in range(len(items))
+            ]
     return slots
 
 
 def _without(vocab: Vocabulary, drop: set[tuple[str, int]]) -> Vocabulary:
     return Vocabulary(
-        {lang: tuple(p for i, p in enumerate(items) if (lang, i) not in drop) for lang, items in vocab.phrasings.items()},
+        {
+            lang: tuple(p for i, p in enumerate(items) if (lang, i) not in drop)
+            for lang, items in vocab.phrasings.items()
+        },
         vocab.keywords,
     )
 
@@ -133,8 +138,12 @@ def kb_without(kb: KnowledgeBase, drop: set[tuple[str, str, int]]) -> KnowledgeB
         )
         for t in kb.topics
     )
-    office = replace(kb.office, intents={k: keep("office:" + k, v) for k, v in kb.office.intents.items()})
-    referrals = tuple(replace(r, vocabulary=keep(REFERRAL + r.id, r.vocabulary)) for r in kb.referrals)
+    office = replace(
+        kb.office, intents={k: keep("office:" + k, v) for k, v in kb.office.intents.items()}
+    )
+    referrals = tuple(
+        replace(r, vocabulary=keep(REFERRAL + r.id, r.vocabulary)) for r in kb.referrals
+    )
     return replace(kb, topics=topics, office=office, referrals=referrals)
 
 
@@ -193,28 +202,62 @@ def _sub_scores(matcher: Matcher, text: str, position: int) -> Mapping[str | Non
 # --- fitting -----------------------------------------------------------------------------------
 
 
-def _rows(examples: Sequence[Example], ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    xs, ys = [], []
-    for ex in examples:
-        assert ex.features is not None
-        xs.append(ex.features)
-        ys.append(np.array([c in ex.right for c in ids], dtype=float))
-    return np.vstack(xs), np.concatenate(ys)
+def _stack(examples: Sequence[Example], ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Features (examples x candidates x FEATURES) and which candidates are right (examples x
+    candidates)."""
+    features = np.stack([ex.features for ex in examples if ex.features is not None])
+    right = np.array([[c in ex.right for c in ids] for ex in examples], dtype=float)
+    return features, right
 
 
-def fit_weights(phrasings: Sequence[Example], messages: Sequence[Example], ids: Sequence[str], c: float) -> tuple[np.ndarray, float]:
-    """Logistic regression over every (example, candidate) pair; messages and phrasings weigh
-    the same in total."""
-    parts = [(_rows(group, ids), share) for group, share in ((phrasings, 1.0), (messages, MESSAGE_SHARE)) if group]
-    x = np.vstack([xs for (xs, _), _ in parts])
-    y = np.concatenate([ys for (_, ys), _ in parts])
-    w = np.concatenate([np.full(len(ys), share / len(ys)) for (_, ys), share in parts])
-    model = LogisticRegression(C=c, max_iter=5000)
-    model.fit(x, y, sample_weight=w * len(w) / w.sum())
-    return model.coef_[0], float(model.intercept_[0])
+def _objective(
+    params: np.ndarray, x: np.ndarray, right: np.ndarray, weight: np.ndarray, c: float
+) -> tuple[float, np.ndarray]:
+    """Negative log-likelihood of the softmax over the candidates and "nothing" (score 0),
+    with an L2 penalty 1/(2C) on the weights; and its gradient."""
+    w, b = params[:-1], params[-1]
+    scores = x @ w + b  # examples x candidates
+    top = np.maximum(scores.max(axis=1, keepdims=True), 0.0)
+    odds = np.exp(scores - top)
+    nothing = np.exp(-top)
+    total = odds.sum(axis=1, keepdims=True) + nothing
+    p = odds / total  # P(candidate)
+    p_nothing = (nothing / total).ravel()
+    has_right = right.sum(axis=1) > 0
+    # Probability of the right outcome: any right candidate, or "nothing" when none is right.
+    p_right = np.where(has_right, (p * right).sum(axis=1), p_nothing)
+    p_right = np.maximum(p_right, 1e-12)
+    loss = -(weight * np.log(p_right)).sum() + (w @ w) / (2 * c)
+    # d(-log p_right)/d score_j = p_j - [j right] * p_j / p_right  (for "nothing" targets: p_j)
+    target = np.where(has_right[:, None], right * p / p_right[:, None], 0.0)
+    g_scores = weight[:, None] * (p - target)
+    grad_w = np.einsum("ec,ecf->f", g_scores, x) + w / c
+    grad_b = g_scores.sum()
+    return float(loss), np.append(grad_w, grad_b)
 
 
-def cross_validated(phrasings: Sequence[Example], messages: Sequence[Example], ids: Sequence[str], c: float) -> list[np.ndarray]:
+def fit_weights(
+    phrasings: Sequence[Example], messages: Sequence[Example], ids: Sequence[str], c: float
+) -> tuple[np.ndarray, float]:
+    """The fusion's weights and bias: a softmax over each example's candidates and "nothing",
+    fitted by maximum likelihood (scipy's L-BFGS); messages and phrasings weigh the same in
+    total."""
+    groups = [
+        (group, share) for group, share in ((phrasings, 1.0), (messages, MESSAGE_SHARE)) if group
+    ]
+    stacks = [_stack(group, ids) for group, _ in groups]
+    x = np.concatenate([f for f, _ in stacks])
+    right = np.concatenate([r for _, r in stacks])
+    weight = np.concatenate([np.full(len(group), share / len(group)) for group, share in groups])
+    weight *= len(weight) / weight.sum()
+    start = np.zeros(x.shape[2] + 1)
+    found = minimize(_objective, start, args=(x, right, weight, c), jac=True, method="L-BFGS-B")
+    return found.x[:-1], float(found.x[-1])
+
+
+def cross_validated(
+    phrasings: Sequence[Example], messages: Sequence[Example], ids: Sequence[str], c: float
+) -> list[np.ndarray]:
     """Each message's candidate probabilities from weights fitted without its fold."""
     fold = [n % FOLDS for n in range(len(messages))]
     random.Random(SEED).shuffle(fold)
@@ -222,14 +265,17 @@ def cross_validated(phrasings: Sequence[Example], messages: Sequence[Example], i
     for k in range(FOLDS):
         train = [m for m, f in zip(messages, fold, strict=True) if f != k]
         coef, bias = fit_weights(phrasings, train, ids, c)
+        fusion = Fusion(weights=tuple(coef), bias=bias)
         for n, (m, f) in enumerate(zip(messages, fold, strict=True)):
             if f == k:
                 assert m.features is not None
-                out[n] = 1 / (1 + np.exp(-(m.features @ coef + bias)))
+                out[n] = fusion.probabilities(m.features)
     return out
 
 
-def judge(messages: Sequence[Example], probs: Sequence[np.ndarray], t: Thresholds) -> dict[str, float]:
+def judge(
+    messages: Sequence[Example], probs: Sequence[np.ndarray], t: Thresholds
+) -> dict[str, float]:
     """What users would see with these probabilities and thresholds: the share of specific
     answers (topics, services, referrals) that are right, in-scope messages answered right,
     and out-of-scope messages not answered with a topic."""
@@ -237,8 +283,18 @@ def judge(messages: Sequence[Example], probs: Sequence[np.ndarray], t: Threshold
     for m, p in zip(messages, probs, strict=True):
         assert m.analysis is not None
         found = decide(replace(m.analysis, probabilities=p), t)
-        got = found.label if found.band is Band.ANSWER else found.reason if found.band is Band.REFERRAL else None
-        topic_label = bool(m.right) and not m.right & {"greeting", "thanks", "out-of-scope"} and not any(r.startswith(REFERRAL) for r in m.right)
+        got = (
+            found.label
+            if found.band is Band.ANSWER
+            else found.reason
+            if found.band is Band.REFERRAL
+            else None
+        )
+        topic_label = (
+            bool(m.right)
+            and not m.right & {"greeting", "thanks", "out-of-scope"}
+            and not any(r.startswith(REFERRAL) for r in m.right)
+        )
         if got is not None:
             said += 1
             right += got in m.right
@@ -297,7 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue  # a topic this knowledge base does not have yet
         features = matcher.features(text)
         if features is not None:
-            messages.append(Example(text, right & set(ids), "message", features, matcher.analyse(text)))
+            messages.append(
+                Example(text, right & set(ids), "message", features, matcher.analyse(text))
+            )
     print(f"{len(phrasings)} held-out phrasings, {len(messages)} messages, {len(ids)} candidates")
     best: tuple[float, float, Thresholds] | None = None
     for c in (0.1, 0.3, 1.0, 3.0, 10.0):

@@ -28,9 +28,9 @@ from bot.events import (
 from bot.hours import status as hours_status
 from bot.i18n import Catalogs, Translator, language_from_code, resolve_language
 from bot.knowledge import LiveKnowledge
-from bot.understanding import Band, Match, Matcher
 from bot.models import CONTACT, LANGUAGES, OFFICE_HOURS, KnowledgeBase, Lang
 from bot.store import Store
+from bot.understanding import Band, Match, Matcher
 
 log = logging.getLogger(__name__)
 

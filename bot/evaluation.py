@@ -220,7 +220,9 @@ class EvalReport:
         if misses:
             lines += ["", f"misses: {len(self.misses)}"]
             for o in self.misses:
-                lines.append(f"  [{o.item.lang}] expected {o.item.label}, got {_got(o.match)}: {o.item.text}")
+                lines.append(
+                    f"  [{o.item.lang}] expected {o.item.label}, got {_got(o.match)}: {o.item.text}"
+                )
         return "\n".join(lines)
 
 
@@ -234,7 +236,11 @@ def _said_reason(found: Match) -> str | None:
 
 def _got(found: Match) -> str:
     if found.band is Band.ANSWER:
-        return f"{found.label}" + (f" ({found.answer})" if found.answer else "") + f" {found.score:.0f}"
+        return (
+            f"{found.label}"
+            + (f" ({found.answer})" if found.answer else "")
+            + f" {found.score:.0f}"
+        )
     if found.band is Band.SUGGEST:
         return f"did-you-mean[{','.join(found.suggestions)}] {found.score:.0f}"
     return f"{found.band.value}:{found.reason}"

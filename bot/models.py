@@ -268,4 +268,3 @@ class KnowledgeBase:
     def labels(self) -> tuple[str, ...]:
         """Every label a message can be answered with: the topics, then the service intents."""
         return (*self.topic_ids, *SERVICE_INTENTS)
-

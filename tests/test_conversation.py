@@ -73,7 +73,7 @@ def _menu_order(conversation: Conversation) -> list[str]:
         ("How do I register my daughter for daycare?", "registration", "en"),
         ("Чи потрібне щеплення від кору для садочка?", "measles", "uk"),
         ("Braucht mein Kind eine Masernimpfung?", "measles", "de"),
-        ("Как записать ребёнка в детский сад?", "registration", "uk"),
+        ("Как записать ребёнка в садик?", "registration", "uk"),
     ],
 )
 def test_a_question_is_answered_in_its_own_language(

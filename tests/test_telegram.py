@@ -24,6 +24,7 @@ OKSANA = User(2001, "Oksana", "uk")
 MARKUS = User(2002, "Markus", "de")
 UK_REGISTRATION = "Як записати дитину в садочок у Дрездені? Синові 3 роки"
 VAGUE = (
+    "Wie geht das mit dem Platz und der Impfung?",
     "Trauma Psychologe",
     "freie Plätze Kita",
     "Kita Kosten Anmeldung",

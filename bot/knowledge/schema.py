@@ -381,7 +381,17 @@ def _words(value: str) -> frozenset[str] | Complaint:
     return frozenset(words)
 
 
-WRITER_CUES: Final = ("we", "setting", "staff", "role", "i_am", "my", "child", "child_alone", "need")
+WRITER_CUES: Final = (
+    "we",
+    "setting",
+    "staff",
+    "role",
+    "i_am",
+    "my",
+    "child",
+    "child_alone",
+    "need",
+)
 _WORD_SET: Final = Parsed(_words)
 _MATCH_LANGUAGES: Final = ("de", "en", "uk", "ru")
 

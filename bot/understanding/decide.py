@@ -97,7 +97,9 @@ def decide(found: Analysis, t: Thresholds) -> Match:
     base = replace(base, ranking=ranking, score=_topic_score(candidates, p, order))
     if found.town is not None and found.exact is None:
         # Another town: its offices and Kitas are not ours; only answers that hold anywhere.
-        local = [i for i in order if not candidates[i].anywhere and candidates[i].kind != "smalltalk"]
+        local = [
+            i for i in order if not candidates[i].anywhere and candidates[i].kind != "smalltalk"
+        ]
         p[local] = 0.0
         order = [int(i) for i in np.argsort(-p, kind="stable")]
         best = order[0]
@@ -123,9 +125,7 @@ def decide(found: Analysis, t: Thresholds) -> Match:
     if confident and top.kind == "smalltalk":
         return replace(base, band=Band.SMALLTALK, reason=SMALLTALK, smalltalk=top.id)
     options = tuple(
-        candidates[i].id
-        for i in order
-        if _is_answer(candidates[i]) and p[i] >= t.suggest_floor
+        candidates[i].id for i in order if _is_answer(candidates[i]) and p[i] >= t.suggest_floor
     )[: t.max_suggestions]
     if options and p[order_of(candidates, options[0], order)] >= t.suggest:
         return replace(base, band=Band.SUGGEST, suggestions=options)

@@ -1,8 +1,8 @@
 """One probability per candidate from the pieces of evidence, with weights fitted offline.
 
 The weights are label-agnostic (the same for every topic), so a topic staff add tomorrow is
-scored like the others. They are fitted by cross-validation with scikit-learn's logistic
-regression (benchmarks/fit_fusion.py) and shipped in fusion.json beside this file.
+scored like the others. They are fitted by maximum likelihood with cross-validated thresholds
+(benchmarks/fit_fusion.py) and shipped in fusion.json beside this file.
 """
 
 from __future__ import annotations
@@ -69,7 +69,22 @@ class Thresholds:
 class Fusion:
     """Logistic weights over FEATURES, the bias, the thresholds, and the lexical weights."""
 
-    weights: tuple[float, ...] = (2.8, 2.0, 0.0, 0.0, 0.2, 0.8, 3.2, 1.0, -2.0, 0.0, 0.0, 0.0, 0.0, -1.0)
+    weights: tuple[float, ...] = (
+        2.8,
+        2.0,
+        0.0,
+        0.0,
+        0.2,
+        0.8,
+        3.2,
+        1.0,
+        -2.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        -1.0,
+    )
     bias: float = -3.0
     thresholds: Thresholds = Thresholds()
     lexical: dict[str, float] = field(default_factory=dict)
@@ -78,9 +93,13 @@ class Fusion:
     """How and on what the weights were fitted."""
 
     def probabilities(self, features: Array) -> Array:
-        """P(right) per candidate from a (candidates x FEATURES) matrix."""
-        z = features @ np.asarray(self.weights) + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        """P(this candidate is what the message is about), from a (candidates x FEATURES)
+        matrix: a softmax over the candidates and "nothing" (whose score is 0), so that the
+        candidates compete and the probabilities sum to at most 1."""
+        scores = features @ np.asarray(self.weights) + self.bias
+        top = max(float(scores.max()), 0.0)
+        odds = np.exp(scores - top)
+        return np.asarray(odds / (odds.sum() + np.exp(-top)), dtype=np.float64)
 
     def to_json(self) -> str:
         """The form stored in fusion.json."""
@@ -161,6 +180,6 @@ def _lead(values: Array) -> Array:
         return values.copy()
     order = np.argsort(values)
     best, second = values[order[-1]], values[order[-2]]
-    lead = values - best
+    lead: Array = values - best
     lead[order[-1]] = best - second
     return lead

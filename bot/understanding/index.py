@@ -4,9 +4,8 @@ and every phrasing as a vector of character n-grams for finding the nearest one.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final, Literal
@@ -154,15 +153,16 @@ class Index:
             vocab = _Vocab()
             for source in sources:
                 _add_source(vocab, source, keys, reader)
+                # A title is how the answer is named in the menu: typed, it asks for it.
                 rows.extend(
                     Phrasing(number, source.answer, text, lang)
-                    for lang, text in source.phrasings
+                    for lang, text in (*source.phrasings, *source.titles)
                 )
             vocabs.append(vocab)
 
         for topic in kb.topics:
             overview = _Source(
-                _texts(topic.vocabulary.phrasings) + [("de", topic.question_de)],
+                [*_texts(topic.vocabulary.phrasings), ("de", topic.question_de)],
                 _texts(topic.vocabulary.keywords),
                 list(topic.title.items()),
             )
@@ -172,7 +172,7 @@ class Index:
                 _Source(
                     _texts(sub.vocabulary.phrasings) + _texts(sub.vocabulary.keywords),
                     [],
-                    [],
+                    list(sub.title.items()),
                     answer=sub.id,
                 )
                 for sub in topic.answers
@@ -184,7 +184,10 @@ class Index:
                     for word in content_words(reader.read(keyword), keys, lang)[:1]
                     for key in keys.of(word, lang)
                 )
-            add(Candidate(topic.id, "topic", topic.audience, topic.where == "anywhere"), [overview, *subs])
+            add(
+                Candidate(topic.id, "topic", topic.audience, topic.where == "anywhere"),
+                [overview, *subs],
+            )
         for intent in SERVICE_INTENTS:
             vocab = kb.office.intents.get(intent)
             if vocab is not None:
@@ -213,11 +216,13 @@ class Index:
             # long does it take") would pull answerable questions away from their topics.
             number = len(candidates)
             candidates.append(Candidate(OUT_OF_SCOPE, "out-of-scope"))
-            vocab = _Vocab()
-            _add_source(vocab, _Source([], _texts(out_of_scope.keywords), []), keys, reader)
-            vocab.phrasing_counts.clear()  # "immigration office" counts only whole
-            vocabs.append(vocab)
-            rows.extend(Phrasing(number, None, t, lang) for lang, t in _texts(out_of_scope.phrasings))
+            words = _Vocab()
+            _add_source(words, _Source([], _texts(out_of_scope.keywords), []), keys, reader)
+            words.phrasing_counts.clear()  # "immigration office" counts only whole
+            vocabs.append(words)
+            rows.extend(
+                Phrasing(number, None, t, lang) for lang, t in _texts(out_of_scope.phrasings)
+            )
         documents = [ngrams(primary_words(reader.read(p.text), keys, p.lang)) for p in rows]
         return cls(
             tuple(candidates),
@@ -365,14 +370,12 @@ def exact_form(text: str, reader: Reader) -> str:
     return " ".join(reader.read(text).words)
 
 
-def ngrams(words: Iterable[str], weights: Iterable[float] | None = None) -> Counter[str]:
+def ngrams(words: Iterable[str], weights: Iterable[float] | None = None) -> dict[str, float]:
     """Character n-grams of each word with its boundaries (" kita " -> " ki", "kit", ...)."""
-    counts: Counter[str] = Counter()
-    if weights is None:
-        for word in words:
-            counts.update(_word_ngrams(word))
-        return counts
-    for word, weight in zip(words, weights, strict=True):
+    counts: dict[str, float] = defaultdict(float)
+    for word, weight in (
+        zip(words, weights, strict=True) if weights is not None else ((w, 1.0) for w in words)
+    ):
         for gram in _word_ngrams(word):
             counts[gram] += weight
     return counts
@@ -387,28 +390,31 @@ def _word_ngrams(word: str) -> tuple[str, ...]:
 class NgramSpace:
     """TF-IDF vectors of character n-grams, one row per phrasing, rows of a candidate together."""
 
-    def __init__(self, documents: list[Counter[str]]) -> None:
+    def __init__(self, documents: Sequence[Mapping[str, float]]) -> None:
         self.vocabulary: dict[str, int] = {}
-        rows, cols, counts = [], [], []
+        row_list: list[int] = []
+        col_list: list[int] = []
+        count_list: list[float] = []
         for row, doc in enumerate(documents):
             for gram, count in doc.items():
-                rows.append(row)
-                cols.append(self.vocabulary.setdefault(gram, len(self.vocabulary)))
-                counts.append(count)
+                row_list.append(row)
+                col_list.append(self.vocabulary.setdefault(gram, len(self.vocabulary)))
+                count_list.append(count)
+        rows, cols = np.asarray(row_list, dtype=np.int64), np.asarray(col_list, dtype=np.int64)
         n = len(documents)
-        shape = (n, len(self.vocabulary))
-        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=shape[1])
+        df = np.bincount(cols, minlength=len(self.vocabulary))
         self.idf = np.log((n + 1) / (df + 1)) + 1.0
-        matrix = sparse.csr_matrix((_tf(np.asarray(counts, dtype=np.float64)), (rows, cols)), shape=shape)
-        matrix = matrix.multiply(self.idf).tocsr()
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        self.columns = sparse.csc_matrix(matrix.multiply(1.0 / norms[:, None]))
+        values = _tf(np.asarray(count_list, dtype=np.float64)) * self.idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n))
+        values /= np.where(norms > 0, norms, 1.0)[rows]
+        self.columns = sparse.csc_matrix((values, (rows, cols)), shape=(n, len(self.vocabulary)))
         """Columns are n-grams: a message touches only its own n-grams' columns."""
 
     def similarities(self, counts: Mapping[str, float]) -> npt.NDArray[np.float64]:
         """Cosine similarity of a message's n-grams to every phrasing."""
-        known = [(self.vocabulary[g], c) for g, c in counts.items() if c > 0 and g in self.vocabulary]
+        known = [
+            (self.vocabulary[g], c) for g, c in counts.items() if c > 0 and g in self.vocabulary
+        ]
         if not known:
             return np.zeros(self.columns.shape[0])
         cols = [col for col, _ in known]
@@ -421,10 +427,10 @@ def _tf(counts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.where(counts >= 1.0, 1.0 + np.log(np.maximum(counts, 1.0)), counts)
 
 
-def key_counts(reading: Reading, keys: Keys, lang: str | None = None) -> Counter[str]:
+def key_counts(reading: Reading, keys: Keys, lang: str | None = None) -> dict[str, float]:
     """The keys of a reading's content words, each word counting 1 in all (its keys share it)."""
     lang = lang or reading.lang
-    out: Counter[str] = Counter()
+    out: dict[str, float] = defaultdict(float)
     for word in content_words(reading, keys, lang):
         forms = keys.of(word, lang)
         for key in forms:
@@ -440,13 +446,18 @@ class Bayes:
         self, size: int, phrasings: tuple[Phrasing, ...], keys: Keys, reader: Reader
     ) -> None:
         columns: dict[str, int] = {}
-        rows, cols, values = [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
         for p in phrasings:
             for key, count in key_counts(reader.read(p.text), keys, p.lang).items():
                 rows.append(p.candidate)
                 cols.append(columns.setdefault(key, len(columns)))
                 values.append(count)
-        counts = sparse.coo_matrix((values, (rows, cols)), shape=(size, len(columns))).toarray()
+        counts = np.zeros((size, len(columns)))
+        np.add.at(
+            counts, (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)), values
+        )
         totals = counts.sum(axis=1) + _ALPHA * max(len(columns), 1)
         log = (np.log(counts + _ALPHA) - np.log(totals)[:, None]).T
         self._log = {key: log[col] for key, col in columns.items()}
@@ -462,4 +473,4 @@ class Bayes:
         scores[self._empty] = -np.inf
         scores -= scores.max()
         odds = np.exp(scores)
-        return odds / odds.sum()
+        return np.asarray(odds / odds.sum(), dtype=np.float64)

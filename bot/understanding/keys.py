@@ -105,13 +105,19 @@ class Keys:
         return frozenset(k for k in keys if k)
 
     def primary(self, word: str, lang: str) -> str:
-        """One form per word for comparing whole phrasings: its stem (a Latin twin for Cyrillic
-        look-alikes of a Latin word)."""
+        """One form per word for comparing whole phrasings: its synonym group when it has one
+        (so "садочок" and "Kita" compare alike across languages), else its stem."""
         flat = fold_umlauts(word).replace("'", "")
-        if word_script(word) == "cyrillic":
-            twin = lookalike_latin(flat)
-            return twin or loose_cyrillic(stem(flat, stem_language(word, lang)))
-        return stem(flat if lang == "en" else word.replace("'", ""), stem_language(word, lang))
+        root = stem(flat if lang == "en" else word.replace("'", ""), stem_language(word, lang))
+        twin = lookalike_latin(flat) if word_script(word) == "cyrillic" else None
+        group = (
+            self._synonyms.get(flat)
+            or self._synonyms.get(fold_umlauts(root))
+            or (self._synonyms.get(twin) if twin else None)
+        )
+        if group:
+            return group
+        return loose_cyrillic(root) if word_script(word) == "cyrillic" else root
 
     def _is_stop(self, word: str, lang: str) -> bool:
         """A function word of any of our languages in the word's own script, unless the

@@ -117,19 +117,27 @@ class Reader:
                 asking.add(number)
         cyr = len(CYRILLIC_LETTER.findall(prepared))
         lat = len(LATIN_LETTER.findall(prepared))
-        base = {"sentence": tuple(sentence), "asking": frozenset(asking)}
+        latin_words: tuple[str, ...] = ()
         if not cyr and not lat:
-            return Reading(tuple(words), (), "de", False, False, **base)
-        if cyr >= lat:
+            lang, confident = "de", False
+        elif cyr >= lat:
             lang, confident = self._cyrillic_language(words, prepared)
-            return Reading(tuple(words), (), lang, confident, False, **base)
-        lang, confident, roman = self._latin_language(words, prepared)
-        if not roman:
-            return Reading(tuple(words), (), lang, confident, False, **base)
-        converted = tuple(
-            romanized_to_cyrillic(w) if word_script(w) == "latin" else w for w in words
+        else:
+            lang, confident, roman = self._latin_language(words, prepared)
+            if roman:
+                latin_words = tuple(words)
+                words = [
+                    romanized_to_cyrillic(w) if word_script(w) == "latin" else w for w in words
+                ]
+        return Reading(
+            tuple(words),
+            latin_words,
+            lang,
+            confident,
+            bool(latin_words),
+            tuple(sentence),
+            frozenset(asking),
         )
-        return Reading(converted, tuple(words), lang, confident, True, **base)
 
     def _cyrillic_language(self, words: Iterable[str], text: str) -> tuple[str, bool]:
         words = list(words)

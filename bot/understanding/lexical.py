@@ -9,7 +9,7 @@ typo look-up (rapidfuzz Levenshtein) and, in German, by splitting compounds.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -280,8 +280,9 @@ def units_of(reading: Reading) -> list[tuple[Unit, int]]:
     spelling too, and a German verb its separated prefix ("melde ich mein Kind an" -> anmelde).
     A word said twice counts once."""
     words = reading.words
+    units: list[tuple[Unit, int]]
     if reading.romanized:
-        pairs = zip(words, reading.latin_words, strict=True)
+        pairs: Iterable[Unit] = zip(words, reading.latin_words, strict=True)
         units = [(pair, i) for i, pair in enumerate(pairs)]
     elif reading.lang != "de" or not _SEPARABLE.intersection(words):
         units = [((w,), i) for i, w in enumerate(words)]
@@ -291,7 +292,7 @@ def units_of(reading: Reading) -> list[tuple[Unit, int]]:
             later = [p for p in words[i + 1 :] if p in _SEPARABLE and p != word]
             units.append(((word, *(p + word for p in dict.fromkeys(later))), i))
     seen: set[Unit] = set()
-    out = []
+    out: list[tuple[Unit, int]] = []
     for unit, i in units:
         if unit not in seen:
             seen.add(unit)

@@ -66,11 +66,7 @@ class Matcher:
         if town is None and reading.romanized:
             town = self._towns.find(reading.latin_words)
         leaders = [int(i) for i in np.argsort(-probabilities)[:_LEADERS]]
-        answers = {
-            i: scores
-            for i in leaders
-            if (scores := self._answer_scores(i, units))
-        }
+        answers = {i: scores for i in leaders if (scores := self._answer_scores(i, units))}
         return Analysis(
             reading.lang,
             reading.confident,

@@ -43,8 +43,16 @@ class Towns:
         self._latin = frozenset(singles - cyrillic)
         # Cyrillic names are inflected: keep them less their last letter (Хемніц -> у Хемніці).
         self._cyrillic = frozenset(n[:-1] for n in cyrillic)
-        self._phrases = {first: tuple(sorted(p, key=len, reverse=True)) for first, p in phrases.items()}
-        home = {w for name in places.home for part in name.split("/") if len(ws := _words(part)) == 1 for w in ws}
+        self._phrases = {
+            first: tuple(sorted(p, key=len, reverse=True)) for first, p in phrases.items()
+        }
+        home = {
+            w
+            for name in places.home
+            for part in name.split("/")
+            if len(ws := _words(part)) == 1
+            for w in ws
+        }
         self._home = frozenset(home)
         # An ending changes the last letters: Dresden -> Dresdner, Дрезден -> у Дрездені.
         self._home_prefixes = frozenset(h[:-2] for h in home if len(h) > _MIN_HOME_PREFIX)

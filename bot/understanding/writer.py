@@ -34,7 +34,9 @@ class Writer:
             ahead = flat[i + 1 : i + 1 + _NEAR]
             if word in cues.staff or (word in cues.we and self._runs_a_setting(flat[i + 1 :])):
                 found.add("kitas")
-            if word in cues.child_alone or (word in cues.my and any(w in cues.child for w in ahead[:2])):
+            if word in cues.child_alone or (
+                word in cues.my and any(w in cues.child for w in ahead[:2])
+            ):
                 found.add("families")
         return frozenset(found)
 
@@ -45,8 +47,7 @@ class Writer:
         return frozenset(
             words[i]
             for i, word in enumerate(flat)
-            if word in cues.role
-            and any(w in cues.i_am for w in flat[max(i - _I_AM_NEAR, 0) : i])
+            if word in cues.role and any(w in cues.i_am for w in flat[max(i - _I_AM_NEAR, 0) : i])
         )
 
     def _runs_a_setting(self, after: list[str]) -> bool:
