@@ -23,40 +23,16 @@ from hypothesis import strategies as st
 
 from bot.knowledge import KnowledgeError, LiveKnowledge, Problem, load_knowledge, validate, yamlfile
 from bot.models import LANGUAGES, KnowledgeBase
+from tests.faq_copies import FIXTURE, TOPIC, copy_faq, line_of, replace_once, save
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "faq_min"
 REAL_FAQ = ROOT / "faq"
 
 
 @pytest.fixture
 def faq(tmp_path: Path) -> Path:
     """A fresh copy of the small valid knowledge base."""
-    target = tmp_path / "faq"
-    shutil.copytree(FIXTURE, target)
-    return target
-
-
-def replace_once(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} must occur exactly once in {path.name}"
-    save(path, text.replace(old, new))
-
-
-def save(path: Path, text: str | bytes) -> None:
-    """Write and move the modification time on, as an editor saving a minute later would."""
-    if isinstance(text, str):
-        path.write_text(text, encoding="utf-8")
-    else:
-        path.write_bytes(text)
-    info = path.stat()
-    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 60 * 10**9))
-
-
-def line_of(path: Path, needle: str) -> int:
-    """The 1-based line where `needle` first occurs."""
-    text = path.read_bytes().decode("utf-8", "replace")
-    return text[: text.index(needle)].count("\n") + 1
+    return copy_faq(tmp_path)
 
 
 def problems_in(faq: Path, name: str) -> list[Problem]:
@@ -121,7 +97,6 @@ class Break:
     severity: str = "error"
 
 
-TOPIC = "topics/alpha.yaml"
 REFERRAL = "referrals/residence.yaml"
 
 BREAKS: dict[str, Break] = {
