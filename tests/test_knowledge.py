@@ -6,7 +6,6 @@ The real faq/ is checked at the end (all topics, all languages, the same facts i
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shutil
@@ -14,16 +13,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.knowledge import KnowledgeError, LiveKnowledge, Problem, load_knowledge, validate, yamlfile
+from bot.knowledge import KnowledgeError, Problem, load_knowledge, validate, yamlfile
 from bot.models import LANGUAGES, KnowledgeBase
-from tests.faq_copies import FIXTURE, TOPIC, copy_faq, line_of, replace_once, save
+from tests.faq_copies import FIXTURE, TOPIC, copy_faq, line_of, own_copy, replace_once, save
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_FAQ = ROOT / "faq"
@@ -789,40 +787,6 @@ def test_an_empty_topics_folder_or_missing_folder_cannot_load(faq: Path, tmp_pat
         load_knowledge(tmp_path / "nowhere")
 
 
-class QuotingDumper(yaml.SafeDumper):
-    """Writes every text in double quotes, as faq/README.md asks of staff."""
-
-
-QuotingDumper.add_representer(
-    str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
-)
-OWN_TEXTS = ("question_de", "title", "answer", "more", "phrasings", "keywords")
-
-
-def own_copy(source: Path, new_id: str, **changes: Any) -> str:
-    """The topic in `source` copied under `new_id`, every text rewritten, as faq/README.md says."""
-
-    def own(value: Any) -> Any:
-        if isinstance(value, str):
-            return f"{value} ({new_id})"
-        if isinstance(value, list):
-            return [own(item) for item in value]
-        return {key: own(item) for key, item in value.items()}
-
-    def rewrite(topic: dict[str, Any]) -> dict[str, Any]:
-        return {
-            key: own(value)
-            if key in OWN_TEXTS
-            else [rewrite(sub) for sub in value]
-            if key == "answers"
-            else value
-            for key, value in topic.items()
-        }
-
-    topic = rewrite(yaml.safe_load(source.read_text(encoding="utf-8"))) | {"id": new_id, **changes}
-    return yaml.dump(topic, Dumper=QuotingDumper, allow_unicode=True, sort_keys=False)
-
-
 def test_a_new_topic_is_one_new_file(faq: Path) -> None:
     save(faq / "topics" / "gamma.yaml", own_copy(faq / "topics" / "beta.yaml", "gamma", order=0))
     assert validate(faq) == []
@@ -883,120 +847,6 @@ def test_any_edit_gives_problems_with_positions_never_a_crash(
     for problem in problems:
         assert 1 <= problem.line <= lines and problem.column >= 1, str(problem)
         assert problem.message.strip()
-
-
-# --- reloading while the bot runs -----------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float = 3.0) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def live(faq: Path, clock: FakeClock) -> LiveKnowledge:
-    return LiveKnowledge(faq, min_interval=2.0, clock=clock)
-
-
-def answer_de(live: LiveKnowledge, topic_id: str = "beta") -> str:
-    topic = live.current.topic(topic_id)
-    assert topic is not None
-    return topic.answer["de"]
-
-
-def test_an_edit_is_served_after_the_next_check(
-    faq: Path, live: LiveKnowledge, clock: FakeClock
-) -> None:
-    replace_once(
-        faq / "topics" / "beta.yaml", "Melden Sie freie Plätze", "Melden Sie bitte freie Plätze"
-    )
-    assert live.refresh() is False  # checked at most every two seconds
-    assert answer_de(live) == "Melden Sie freie Plätze dem Amt."
-    clock.advance()
-    assert live.refresh() is True
-    assert answer_de(live) == "Melden Sie bitte freie Plätze dem Amt."
-    assert live.version == 2
-    clock.advance()
-    assert live.refresh() is False  # nothing changed since
-    assert live.version == 2
-
-
-def test_a_broken_edit_keeps_the_last_good_answers_until_it_is_fixed(
-    faq: Path, live: LiveKnowledge, clock: FakeClock, caplog: pytest.LogCaptureFixture
-) -> None:
-    good = live.current
-    path = faq / "topics" / "beta.yaml"
-    replace_once(path, 'audience: "kitas"', 'audience: "kitas"\naudience: "both"')
-    clock.advance()
-    with caplog.at_level(logging.WARNING, logger="bot.knowledge"):
-        assert live.refresh() is False
-    assert live.current is good
-    assert [p.path for p in live.problems] == [path]
-    assert "steht doppelt" in live.problems[0].message
-    warnings = [
-        r
-        for r in caplog.records
-        if r.name.startswith("bot.knowledge") and r.levelno == logging.WARNING
-    ]
-    assert [r.getMessage().count("\n") for r in warnings] == [0]  # one line per problem
-    assert str(path) in warnings[0].getMessage()
-
-    caplog.clear()
-    clock.advance()
-    with caplog.at_level(logging.WARNING, logger="bot.knowledge"):
-        assert live.refresh() is False
-    assert not caplog.records  # still broken, not reported again
-
-    replace_once(path, '\naudience: "both"', "")
-    replace_once(path, "Melden Sie freie Plätze", "Melden Sie alle freien Plätze")
-    clock.advance()
-    assert live.refresh() is True
-    assert live.current is not good
-    assert answer_de(live) == "Melden Sie alle freien Plätze dem Amt."
-    assert live.problems == ()
-    assert live.version == 2
-
-
-def test_added_and_removed_files_count_as_changes(
-    faq: Path, live: LiveKnowledge, clock: FakeClock
-) -> None:
-    save(faq / "topics" / "gamma.yaml", own_copy(faq / "topics" / "beta.yaml", "gamma"))
-    clock.advance()
-    assert live.refresh() is True
-    assert "gamma" in live.current.topic_ids
-    (faq / "topics" / "gamma.yaml").unlink()
-    clock.advance()
-    assert live.refresh() is True
-    assert live.current.topic_ids == ("alpha", "beta")
-    assert live.version == 3
-
-
-def test_reload_on_demand_returns_the_problems(faq: Path, live: LiveKnowledge) -> None:
-    assert live.reload() == []
-    assert live.version == 2
-    replace_once(faq / "office.yaml", '"Europe/Berlin"', '"Europe/Dresden"')
-    problems = live.reload()
-    assert [p.path.name for p in problems] == ["office.yaml"]
-    assert live.version == 2
-    assert live.current.office.hours.timezone == "Europe/Berlin"
-
-
-def test_nothing_to_serve_at_start_is_an_error(faq: Path) -> None:
-    replace_once(faq / TOPIC, "\nanswer:\n", "\nanwser:\n")
-    with pytest.raises(KnowledgeError) as raised:
-        LiveKnowledge(faq)
-    assert any("Meinten Sie 'answer'?" in p.message for p in raised.value.problems)
 
 
 # --- the real faq/ ------------------------------------------------------------------------------
