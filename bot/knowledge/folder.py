@@ -47,6 +47,8 @@ class Files:
     problems: tuple[Problem, ...] = ()
     complete: bool = True
     """False when reading stopped early (a file did not answer): then nothing is checked."""
+    left_out: frozenset[Path] = frozenset()
+    """Broken files set aside (see `without`): not served, but other files may still name them."""
 
     @cached_property
     def digest(self) -> str:
@@ -61,12 +63,13 @@ class Files:
         return hashed.hexdigest()
 
     def without(self, paths: Collection[Path]) -> Files:
-        """These files as if `paths` were not there."""
+        """These files with `paths` set aside: not read, but still there for others to name."""
         return Files(
             self.root,
             {path: data for path, data in self.contents.items() if path not in paths},
             tuple(p for p in self.problems if p.path not in paths),
             self.complete,
+            self.left_out | set(paths),
         )
 
 
@@ -172,7 +175,8 @@ def check(files: Files) -> tuple[KnowledgeBase | None, list[Problem]]:
             _parse_single(files, name, spec, problems)
             for name, spec in zip(SINGLE_FILES, (OFFICE, SMALLTALK), strict=True)
         )
-        checks.check_all(topics, referrals, office, smalltalk)
+        left_out = {p.stem for p in files.left_out if p.parent == root / TOPICS}
+        checks.check_all(topics, referrals, office, smalltalk, left_out)
         if not errors(problems):
             kb = knowledge_base(topics, referrals, office, smalltalk)
     except Exception as exc:  # a bug of ours: said at the folder, never a traceback to staff

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from bot.knowledge import snapshot
 from bot.knowledge.folder import Files, KnowledgeError, check, errors, read_files
 from bot.knowledge.reading import Hung, Patience
+from bot.knowledge.resilient import Source, serve
 from bot.knowledge.yamlfile import Problem, internal_error
 from bot.models import KnowledgeBase
 
@@ -45,6 +47,7 @@ class _Serving(Generic[T]):
     value: T
     kb: KnowledgeBase
     version: int
+    source: Source
 
 
 class LiveKnowledge(Generic[T]):
@@ -55,6 +58,7 @@ class LiveKnowledge(Generic[T]):
         self: LiveKnowledge[KnowledgeBase],
         faq_dir: Path,
         *,
+        snapshot_dir: Path | None = None,
         min_interval: float = 2.0,
         read_timeout: float = 10.0,
         settle: float = 0.5,
@@ -67,6 +71,7 @@ class LiveKnowledge(Generic[T]):
         faq_dir: Path,
         build: Callable[[KnowledgeBase], T],
         *,
+        snapshot_dir: Path | None = None,
         min_interval: float = 2.0,
         read_timeout: float = 10.0,
         settle: float = 0.5,
@@ -78,17 +83,19 @@ class LiveKnowledge(Generic[T]):
         faq_dir: Path,
         build: Callable[[KnowledgeBase], Any] = _identity,
         *,
+        snapshot_dir: Path | None = None,
         min_interval: float = 2.0,
         read_timeout: float = 10.0,
         settle: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Load at once; KnowledgeError when faq/ has errors.
+        """Load at once: faq/, else the snapshot, else the valid files; KnowledgeError if none.
 
         `min_interval` spaces the checks of `refresh`; `read_timeout` bounds one read of the
         folder; `settle` is how long `reload` waits to see that a new edit is finished.
         """
         self.faq_dir = faq_dir
+        self.snapshot_dir = snapshot_dir
         self.min_interval = min_interval
         self.settle = settle
         self.problems: tuple[Problem, ...] = ()
@@ -98,18 +105,21 @@ class LiveKnowledge(Generic[T]):
         self._patience = Patience(read_timeout)
         self._lock = threading.Lock()
         files = self._read(faq_dir)
-        kb, problems = check(files)
-        if kb is None:  # nothing good to serve yet
-            raise KnowledgeError(errors(problems))
+        # The snapshot gets its own patience: a hung faq/ must not make the copy look hung too.
+        spare = Patience(read_timeout)
+        loaded = serve(files, snapshot_dir, lambda root: self._read(root, spare))
         try:
-            value = self._build(kb)
+            value = self._build(loaded.kb)
         except Exception as exc:
             raise KnowledgeError([internal_error(faq_dir, "Aufbauen", exc)]) from exc
-        self._serving: _Serving[T] = _Serving(value, kb, 1)
+        self._serving: _Serving[T] = _Serving(value, loaded.kb, 1, loaded.source)
         self._seen = files.digest
         self._pending: str | None = None
         self._checked_at = clock()
-        log.info("knowledge base loaded: %d topics", len(kb.topics))
+        self._report(loaded.problems)
+        log.info("knowledge base loaded: %d topics, from %s", len(loaded.kb.topics), loaded.source)
+        if loaded.source == "faq":
+            self._keep(files)
 
     @property
     def current(self) -> T:
@@ -125,6 +135,11 @@ class LiveKnowledge(Generic[T]):
     def version(self) -> int:
         """1 for what was loaded at start; +1 for each successful reload."""
         return self._serving.version
+
+    @property
+    def source(self) -> Source:
+        """Where `current` comes from: "faq", "snapshot" or "partial" (see `Source`)."""
+        return self._serving.source
 
     def refresh(self) -> bool:
         """Load an edit once it reads the same twice, a check apart; True when swapped.
@@ -189,10 +204,10 @@ class LiveKnowledge(Generic[T]):
         finally:
             self._lock.release()
 
-    def _read(self, root: Path) -> Files:
+    def _read(self, root: Path, patience: Patience | None = None) -> Files:
         """One read of `root` within the timeout; a hang or a bug is a problem, never raised."""
         try:
-            return self._patience.run(lambda note: read_files(root, note))
+            return (patience or self._patience).run(lambda note: read_files(root, note))
         except Hung as hung:
             return Files(root, {}, (Problem(hung.path or root, 1, 1, hung.message),), False)
         except Exception as exc:
@@ -209,13 +224,14 @@ class LiveKnowledge(Generic[T]):
             except Exception as exc:  # the old value stays; said like a mistake in a file
                 found = (internal_error(self.faq_dir, "Aufbauen", exc),)
             else:
-                self._serving = _Serving(value, kb, self._serving.version + 1)
+                self._serving = _Serving(value, kb, self._serving.version + 1, "faq")
                 log.info(
                     "knowledge base reloaded: version %d, %d topics",
                     self._serving.version,
                     len(kb.topics),
                 )
                 self.problems = ()
+                self._keep(files)
                 return True
         self._report(found)
         return False
@@ -226,6 +242,20 @@ class LiveKnowledge(Generic[T]):
             for problem in problems:
                 log.warning("error in faq/, not loaded: %s", problem)
         self.problems = problems
+
+    def _keep(self, files: Files) -> None:
+        """Save `files` as the snapshot; a failure is logged, never raised."""
+        if self.snapshot_dir is None:
+            return
+        try:
+            snapshot.save(files, self.snapshot_dir)
+        except OSError as exc:
+            log.warning(
+                "could not keep the last good faq/ in %s (%s): a broken file would then stop "
+                "the next start",
+                self.snapshot_dir,
+                exc.strerror or type(exc).__name__,
+            )
 
 
 def _still_changing(first: Files, second: Files) -> list[Problem]:
