@@ -9,8 +9,11 @@ from typing import Any
 
 import yaml
 
+from bot.knowledge import Problem, validate
+
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "faq_min"
 TOPIC = "topics/alpha.yaml"
+REFERRAL = "referrals/residence.yaml"
 
 
 def copy_faq(parent: Path) -> Path:
@@ -34,6 +37,11 @@ def save(path: Path, text: str | bytes) -> None:
         path.write_bytes(text)
     info = path.stat()
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 60 * 10**9))
+
+
+def problems_in(faq: Path, name: str) -> list[Problem]:
+    """The problems `validate` finds in the file called `name`."""
+    return [p for p in validate(faq) if p.path.name == name]
 
 
 def line_of(path: Path, needle: str) -> int:

@@ -1,5 +1,6 @@
 """Files that are not what they seem: pipes, devices, links out of faq/, numbers too big to print,
-and bugs of ours. Each gives one German problem at the file, at once; none blocks or crashes.
+and bugs of ours; then what the text of a file may not hold (tabs, other encodings, anchors,
+binary). Each gives German problems at the file, at once; none blocks or crashes.
 
 Findings F2, F10, F11 and F15 of ../shared/research/reliability-findings.md.
 """
@@ -20,7 +21,7 @@ import pytest
 
 from bot.knowledge import KnowledgeError, Problem, load_knowledge, validate, yamlfile
 from bot.knowledge.reading import Unreadable, read_inside
-from tests.faq_copies import TOPIC, copy_faq, line_of, replace_once
+from tests.faq_copies import TOPIC, copy_faq, line_of, problems_in, replace_once, save
 
 R = TypeVar("R")
 
@@ -192,3 +193,68 @@ def test_a_bug_while_reading_a_file_is_said_at_that_file_and_logged_once(
     assert problem.message.startswith("Interner Fehler beim Lesen (ValueError).")
     [logged] = caplog.records
     assert logged.exc_info is not None and "alpha.yaml" in logged.getMessage()
+
+
+# --- what the text of a file may not hold ---------------------------------------------------------
+
+
+def test_tab_and_invisible_character_give_the_exact_column(faq: Path) -> None:
+    path = faq / TOPIC
+    replace_once(path, "    - Kind eintragen", "    - Kind\u00ad eintragen\n    -\tFoto")
+    problems = problems_in(faq, "alpha.yaml")
+    line = line_of(path, "Kind\u00ad")
+    assert [(p.line, p.column) for p in problems] == [
+        (line + 1, 6)
+    ]  # the tab; the file is not parsed further
+    replace_once(path, "\tFoto", " Foto")
+    [invisible] = problems_in(faq, "alpha.yaml")
+    assert (invisible.line, invisible.column) == (line, 11)
+    assert invisible.severity == "warning"
+    alpha = load_knowledge(faq).topic("alpha")
+    assert alpha is not None and "Kind eintragen" in alpha.answer["de"]  # stripped
+
+
+def test_a_windows_encoded_file_names_the_line_of_the_bad_byte(faq: Path) -> None:
+    path = faq / "topics" / "beta.yaml"
+    text = (
+        path.read_text(encoding="utf-8").replace("Plätze", "Plaetze").replace("möchten", "moechten")
+    )
+    ascii_part, _, rest = text.partition('"Melden')
+    save(path, ascii_part.encode() + '"Melden Sie freie Plätze'.encode("cp1252") + rest.encode())
+    [problem] = problems_in(faq, "beta.yaml")
+    assert problem.line == line_of(path, '"Melden')
+    assert "nicht als UTF-8 gespeichert" in problem.message
+    assert "0xE4" in problem.message and "'ä'" in problem.message
+
+
+def test_a_byte_order_mark_is_fine(faq: Path) -> None:
+    path = faq / TOPIC
+    save(path, b"\xef\xbb\xbf" + path.read_bytes())
+    assert validate(faq) == []
+    assert load_knowledge(faq).topic_ids == ("alpha", "beta")
+
+
+def test_a_file_over_one_megabyte_is_refused_before_parsing(faq: Path) -> None:
+    path = faq / TOPIC
+    save(path, path.read_text(encoding="utf-8") + "# " + "x" * (1024 * 1024) + "\n")
+    [problem] = problems_in(faq, "alpha.yaml")
+    assert (problem.line, problem.column) == (1, 1)
+    assert "zu groß" in problem.message
+
+
+def test_billion_laughs_is_refused_at_the_first_anchor(faq: Path) -> None:
+    # Nine levels: anything that expanded it would need 10^9 entries; refusing costs nothing.
+    levels = ['lol0: &lol0 ["lol"]']
+    levels += [f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 10)}]" for i in range(1, 10)]
+    path = faq / TOPIC
+    save(path, "\n".join(levels) + "\n")
+    [problem] = problems_in(faq, "alpha.yaml")
+    assert (problem.line, problem.column) == (1, 7)
+    assert "Anker mit & (hier '&lol0')" in problem.message
+
+
+def test_a_binary_file_gives_a_few_lines_not_thousands(faq: Path) -> None:
+    save(faq / TOPIC, 'id: "alpha"\n' + "\x01\x02" * 500 + "\n")
+    problems = problems_in(faq, "alpha.yaml")
+    assert len(problems) == 11
+    assert problems[-1].message == "Und 990 weitere solche Stellen."
