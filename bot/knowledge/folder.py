@@ -194,6 +194,7 @@ def _about_topics(root: Path, path: Path) -> bool:
 def _parse_entries(
     files: Files, folder: str, spec: Record, problems: list[Problem]
 ) -> list[YamlFile]:
+    """Every file read from `folder` (topics or referrals), parsed against `spec`."""
     return [
         parse(path, data, spec, problems)
         for path, data in sorted(files.contents.items())
@@ -202,6 +203,7 @@ def _parse_entries(
 
 
 def _parse_single(files: Files, name: str, spec: Record, problems: list[Problem]) -> YamlFile:
+    """The file `name` parsed against `spec`; empty when it could not be read."""
     path = files.root / name
     data = files.contents.get(path)
     # A file that could not be read was reported by `read_files`; it is checked as empty.

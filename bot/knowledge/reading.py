@@ -85,12 +85,13 @@ def read_inside(root: Path, path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 
 
 def _refuse_unless_regular(path: Path, mode: int, size: int, limit: int) -> None:
-    for is_kind, kind in _KINDS:
-        if is_kind(mode):
-            raise Unreadable(
-                f"{path.name} ist keine gewöhnliche Datei, sondern {kind}. Der Bot liest nur "
-                "gewöhnliche Textdateien: ersetzen Sie es durch die Datei selbst."
-            )
+    """Unreadable unless `mode` is a regular file's and `size` is within `limit`."""
+    if not stat.S_ISREG(mode):
+        kind = next((kind for is_kind, kind in _KINDS if is_kind(mode)), "etwas anderes")
+        raise Unreadable(
+            f"{path.name} ist keine gewöhnliche Datei, sondern {kind}. Der Bot liest nur "
+            "gewöhnliche Textdateien: ersetzen Sie es durch die Datei selbst."
+        )
     if size > limit:
         raise Unreadable(_too_big(size, limit))
 
@@ -109,6 +110,7 @@ def _read_up_to(descriptor: int, count: int) -> bytes:
 
 
 def _too_big(size: int, limit: int) -> str:
+    """The message for a file of `size` bytes where at most `limit` are read."""
     return (
         f"Die Datei ist zu groß ({size} Bytes, höchstens {limit / 1024**2:g} MB). Diese Dateien "
         "haben sonst nur wenige Kilobyte: ist versehentlich etwas anderes hineinkopiert worden?"
@@ -116,6 +118,7 @@ def _too_big(size: int, limit: int) -> str:
 
 
 def _cannot_read(exc: BaseException) -> str:
+    """The message for a file the system would not let us read, with the system's reason."""
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
     return (
         f"Die Datei kann nicht gelesen werden ({reason}). Prüfen Sie, ob sie da ist und ob der "

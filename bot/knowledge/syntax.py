@@ -76,6 +76,7 @@ def unwanted_characters(text: str) -> list[tuple[Position, str]]:
 
 
 def _control_message(char: str) -> str:
+    """The message for the invisible control character `char`."""
     return (
         f"Unsichtbares Steuerzeichen U+{ord(char):04X} ist nicht erlaubt. "
         "Löschen Sie es (es entsteht oft beim Kopieren aus Word oder PDF)."

@@ -73,8 +73,8 @@ class Problem:
 
 
 def internal_error(path: Path, doing: str, exc: Exception) -> Problem:
-    """A bug of ours met while `doing` something with `path`: logged with its traceback once,
-    said to staff at the file, so that it never passes for a mistake of theirs or goes unnamed."""
+    """A bug of ours met while `doing` something with `path`, logged once with its traceback."""
+    # Said to staff at the file, so that it never passes for a mistake of theirs or goes unnamed.
     log.error("internal error while %s %s", doing, path, exc_info=exc)
     return Problem(
         path,
