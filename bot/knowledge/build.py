@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.knowledge.schema import WEEKDAYS, WRITER_CUES
@@ -38,8 +39,13 @@ def knowledge_base(
     places: YamlFile | None = None,
 ) -> KnowledgeBase:
     """The knowledge base from the walked files: topics in menu order, referrals by id."""
+    built = [_topic(file) for file in topics]
+    served = {topic.id for topic in built}
+    # A related topic that is not served (left out while broken) is not linked; otherwise the
+    # checks made sure that every related topic exists, and this changes nothing.
+    built = [replace(t, related=tuple(r for r in t.related if r in served)) for t in built]
     return KnowledgeBase(
-        topics=tuple(sorted(map(_topic, topics), key=lambda t: (t.order, t.id))),
+        topics=tuple(sorted(built, key=lambda t: (t.order, t.id))),
         office=_office(office.values),
         smalltalk={
             name: _vocabulary(smalltalk.values[name])
@@ -116,6 +122,7 @@ def _referral(file: YamlFile) -> Referral:
         reviewed=data["reviewed"],
         vocabulary=_vocabulary(data),
         path=file.path,
+        where=data.get("where", "dresden"),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import itertools
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -31,13 +31,21 @@ from bot.models import LANGUAGES, SERVICE_INTENTS, SUB_ANSWER_SEPARATOR, Interva
 
 
 def check_all(
-    topics: list[YamlFile], referrals: list[YamlFile], office: YamlFile, smalltalk: YamlFile
+    topics: list[YamlFile],
+    referrals: list[YamlFile],
+    office: YamlFile,
+    smalltalk: YamlFile,
+    left_out: Collection[str] = (),
 ) -> None:
-    """Every check of this module, on the walked files of one `faq/`."""
+    """Every check of this module, on the walked files of one `faq/`.
+
+    `left_out` are the ids of broken topics that are not served for now: other topics may still
+    name them under `related:` (the link is dropped until they are fixed).
+    """
     for topic in topics:
         _check_topic(topic)
     _check_unique_ids(topics)
-    _check_related(topics)
+    _check_related(topics, left_out)
     _check_unique_titles(topics)
     for referral in referrals:
         _check_referral(referral)
@@ -293,9 +301,9 @@ def _check_referral_ids(referrals: list[YamlFile], topics: list[YamlFile]) -> No
             )
 
 
-def _check_related(topics: list[YamlFile]) -> None:
+def _check_related(topics: list[YamlFile], left_out: Collection[str]) -> None:
     """Every related id names an existing topic."""
-    known = _ids(topics)
+    known = _ids(topics) | set(left_out)
     for file in topics:
         for index, related in enumerate(file.values.get("related", [])):
             if related is None or related in known:

@@ -1,6 +1,7 @@
-"""What is wrong with a file's YAML, said in German with what to do.
+"""What is wrong with a file's text and YAML, said in German with what to do.
 
-Anchors, aliases and tags are refused from the parser's events, before anything is composed;
+Bytes that are not UTF-8, tabs and control characters are found before YAML sees the text;
+anchors, aliases and tags are refused from the parser's events, before anything is composed;
 PyYAML's and libyaml's syntax errors (worded differently, in English) become one German message
 at the place to change.
 """
@@ -15,6 +16,17 @@ import yaml
 Position: TypeAlias = tuple[int, int]
 """Line and column, both counted from 1."""
 
+MAX_PROBLEMS_PER_SCAN: Final = 10
+"""A binary file pasted in should give a few lines, not thousands."""
+
+# C0/C1 controls and DEL, which no editor shows, and the Unicode line separators, which YAML
+# counts as line breaks (every line number after them would be off).
+_CONTROL: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_TAB_MESSAGE: Final = (
+    "Tabulatorzeichen sind nicht erlaubt. Ersetzen Sie es durch Leerzeichen "
+    "(eingerückt wird mit Leerzeichen)."
+)
+
 
 class Refused(Exception):
     """A YAML feature we do not accept, found while parsing (before anything is composed)."""
@@ -23,6 +35,52 @@ class Refused(Exception):
         super().__init__(message)
         self.position = position
         self.message = message
+
+
+def decode(data: bytes) -> str:
+    """The text of a file's bytes, with Unix line ends; Refused where a byte is not UTF-8."""
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM is fine
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        bad = data[exc.start]
+        guess = bytes([bad]).decode("cp1252", "replace")
+        maybe = f" (vermutlich '{guess}' in der Windows-Kodierung)" if guess.isprintable() else ""
+        raise Refused(
+            (line, column),
+            f"Die Datei ist nicht als UTF-8 gespeichert: das Byte 0x{bad:02X}{maybe} ist hier "
+            "kein gültiges Zeichen. Speichern Sie die Datei im Editor mit der Kodierung 'UTF-8'.",
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def unwanted_characters(text: str) -> list[tuple[Position, str]]:
+    """Tabs and control characters, at most MAX_PROBLEMS_PER_SCAN and a line for the rest."""
+    spots: list[tuple[Position, str]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "\t" in line:
+            spots.append(((number, line.index("\t") + 1), _TAB_MESSAGE))
+        spots.extend(
+            ((number, match.start() + 1), _control_message(match.group()))
+            for match in _CONTROL.finditer(line)
+        )
+    if len(spots) > MAX_PROBLEMS_PER_SCAN:
+        more = len(spots) - MAX_PROBLEMS_PER_SCAN
+        spots[MAX_PROBLEMS_PER_SCAN:] = [
+            (spots[MAX_PROBLEMS_PER_SCAN][0], f"Und {more} weitere solche Stellen.")
+        ]
+    return spots
+
+
+def _control_message(char: str) -> str:
+    """The message for the invisible control character `char`."""
+    return (
+        f"Unsichtbares Steuerzeichen U+{ord(char):04X} ist nicht erlaubt. "
+        "Löschen Sie es (es entsteht oft beim Kopieren aus Word oder PDF)."
+    )
 
 
 def mark_position(mark: Any) -> Position:

@@ -1,13 +1,15 @@
 """Strict YAML with positions and German help: one file in, plain values and problems out.
 
-People edit these files by hand, so the reader trusts nothing: it checks the size, decodes strict
-UTF-8, refuses anchors, aliases and tags before anything is composed, and walks the composed nodes
-against a small `Spec`, so that every value and every complaint keeps its line and column. It knows
-nothing of what the files mean: the caller's specs bring their own checks and their own words.
+People edit these files by hand, so the parser trusts nothing: it decodes strict UTF-8, refuses
+anchors, aliases and tags before anything is composed, and walks the composed nodes against a small
+`Spec`, so that every value and every complaint keeps its line and column. It knows nothing of what
+the files mean: the caller's specs bring their own checks and their own words. The bytes come from
+`reading`, which decides which files may be read at all.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,9 +23,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bot.knowledge.syntax import (
     Position,
     Refused,
+    decode,
     explain,
     mark_position,
     refuse_references_and_tags,
+    unwanted_characters,
 )
 
 try:
@@ -31,9 +35,10 @@ try:
 except ImportError:  # PyYAML without libyaml: the same nodes and positions, ten times slower
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_FILE_BYTES: Final = 1024 * 1024
-MAX_PROBLEMS_PER_SCAN: Final = 10
-"""A binary file pasted in should give a few lines, not thousands."""
+log = logging.getLogger(__name__)
+
+MAX_SHOWN_CHARS: Final = 40
+"""A value quoted back in a message is cut here: enough to find it, never a whole pasted text."""
 
 Severity: TypeAlias = Literal["error", "warning"]
 Key: TypeAlias = tuple[str | int, ...]
@@ -42,11 +47,10 @@ Key: TypeAlias = tuple[str | int, ...]
 _STR: Final = "tag:yaml.org,2002:str"
 _NULL: Final = "tag:yaml.org,2002:null"
 _TIMESTAMP: Final = "tag:yaml.org,2002:timestamp"
+_BOOL: Final = "tag:yaml.org,2002:bool"
+_NUMBERS: Final = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INVISIBLE: Final = re.compile("[\u200b-\u200f\u00ad\u202a-\u202e\u2066-\u2069\ufeff]")
-# C0/C1 controls and DEL, which no editor shows, and the Unicode line separators, which YAML
-# counts as line breaks (every line number after them would be off).
-_CONTROL: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,19 @@ class Problem:
     def __str__(self) -> str:
         label = "Warnung: " if self.severity == "warning" else ""
         return f"{self.path}:{self.line}:{self.column}: {label}{self.message}"
+
+
+def internal_error(path: Path, doing: str, exc: Exception) -> Problem:
+    """A bug of ours met while `doing` something with `path`, logged once with its traceback."""
+    # Said to staff at the file, so that it never passes for a mistake of theirs or goes unnamed.
+    log.error("internal error while %s %s", doing, path, exc_info=exc)
+    return Problem(
+        path,
+        1,
+        1,
+        f"Interner Fehler beim {doing} ({type(exc).__name__}). Das ist ein Fehler im Bot, nicht "
+        "in Ihrer Datei: bitte melden Sie diese Meldung den Administratoren.",
+    )
 
 
 # --- what a document should look like -------------------------------------------------------------
@@ -166,10 +183,17 @@ class YamlFile:
             key = key[:-1]
         return self.marks.get(key, (1, 1))
 
-    def _compose(self) -> Node | None:
+    def _compose(self, data: bytes) -> Node | None:
         """The composed YAML document, or None after reporting why it cannot be read."""
-        text = self._decode()
-        if text is None or not self._scan(text):
+        try:
+            text = decode(data)
+        except Refused as exc:
+            self.report(exc.position, exc.message)
+            return None
+        spots = unwanted_characters(text)
+        for at, message in spots:
+            self.report(at, message)
+        if spots:
             return None
         self.text = text
         try:
@@ -191,83 +215,19 @@ class YamlFile:
             self.report((1, 1), "Die Datei ist leer.")
         return node
 
-    def _decode(self) -> str | None:
-        try:
-            size = self.path.stat().st_size
-            data = b"" if size > MAX_FILE_BYTES else self.path.read_bytes()
-        except FileNotFoundError:
-            self.report((1, 1), f"Die Datei {self.path.name} fehlt.")
-            return None
-        except OSError as exc:
-            self.report((1, 1), f"Die Datei kann nicht gelesen werden ({exc.strerror}).")
-            return None
-        if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
-            self.report(
-                (1, 1),
-                f"Die Datei ist zu groß ({max(size, len(data))} Bytes, höchstens 1 MB). "
-                "Diese Dateien haben sonst nur wenige Kilobyte: ist versehentlich etwas anderes "
-                "hineinkopiert worden?",
-            )
-            return None
-        data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM is fine
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            before = data[: exc.start]
-            line = before.count(b"\n") + 1
-            column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-            bad = data[exc.start]
-            guess = bytes([bad]).decode("cp1252", "replace")
-            maybe = (
-                f" (vermutlich '{guess}' in der Windows-Kodierung)" if guess.isprintable() else ""
-            )
-            self.report(
-                (line, column),
-                f"Die Datei ist nicht als UTF-8 gespeichert: das Byte 0x{bad:02X}{maybe} ist hier "
-                "kein gültiges Zeichen. Speichern Sie die Datei im Editor mit der Kodierung 'UTF-8'.",
-            )
-            return None
-        return text.replace("\r\n", "\n").replace("\r", "\n")
 
-    def _scan(self, text: str) -> bool:
-        """Report tabs and control characters; True when there are none."""
-        spots: list[tuple[Position, str]] = []
-        for number, line in enumerate(text.split("\n"), start=1):
-            if "\t" in line:
-                spots.append(((number, line.index("\t") + 1), _TAB_MESSAGE))
-            spots.extend(
-                ((number, match.start() + 1), _control_message(match.group()))
-                for match in _CONTROL.finditer(line)
-            )
-        for at, message in spots[:MAX_PROBLEMS_PER_SCAN]:
-            self.report(at, message)
-        if len(spots) > MAX_PROBLEMS_PER_SCAN:
-            more = len(spots) - MAX_PROBLEMS_PER_SCAN
-            self.report(spots[MAX_PROBLEMS_PER_SCAN][0], f"Und {more} weitere solche Stellen.")
-        return not spots
-
-
-def read(path: Path, spec: Record, problems: list[Problem]) -> YamlFile:
-    """The file at `path` walked against `spec`, its problems added to `problems`."""
+def parse(path: Path, data: bytes, spec: Record, problems: list[Problem]) -> YamlFile:
+    """The bytes of the file at `path` walked against `spec`, its problems added to `problems`."""
     file = YamlFile(path, problems)
-    root = file._compose()
-    values = _Walker(file).document(root, spec) if root is not None else None
+    try:
+        root = file._compose(data)
+        values = _Walker(file).document(root, spec) if root is not None else None
+    except Exception as exc:  # whatever it is, it is said at this file and the others still count
+        problems.append(internal_error(path, "Lesen", exc))
+        return YamlFile(path, problems)
     if isinstance(values, dict):
         file.values = values
     return file
-
-
-_TAB_MESSAGE: Final = (
-    "Tabulatorzeichen sind nicht erlaubt. Ersetzen Sie es durch Leerzeichen "
-    "(eingerückt wird mit Leerzeichen)."
-)
-
-
-def _control_message(char: str) -> str:
-    return (
-        f"Unsichtbares Steuerzeichen U+{ord(char):04X} ist nicht erlaubt. "
-        "Löschen Sie es (es entsteht oft beim Kopieren aus Word oder PDF)."
-    )
 
 
 def _position_in(text: str, index: int) -> Position:
@@ -278,6 +238,11 @@ def _position_in(text: str, index: int) -> Position:
 # --- walking the nodes against the spec -----------------------------------------------------------
 
 
+def _shown(value: str) -> str:
+    """`value` as quoted back in a message: cut after MAX_SHOWN_CHARS characters."""
+    return value if len(value) <= MAX_SHOWN_CHARS else f"{value[:MAX_SHOWN_CHARS]}…"
+
+
 def _found(node: Node) -> str:
     if isinstance(node, SequenceNode):
         return "eine Liste"
@@ -285,7 +250,7 @@ def _found(node: Node) -> str:
         return "eine Gruppe von Einträgen"
     if node.tag == _NULL and node.value == "":
         return "nichts"
-    return f"der einzelne Wert {node.value!r}"
+    return f"der einzelne Wert {_shown(node.value)!r}"
 
 
 def _plain(node: ScalarNode) -> bool:
@@ -299,6 +264,12 @@ def _implicit_value(node: ScalarNode) -> str:
         return "leerer Wert (kein Text)"
     if node.tag == _TIMESTAMP:
         return "Datum"
+    if node.tag not in (_BOOL, *_NUMBERS):
+        return "kein Text"
+    if len(node.value) > MAX_SHOWN_CHARS:
+        # Only short numbers are worked out: Python refuses to print an integer of more than 4,300
+        # digits, and a sexagesimal 1:59:59:... of thousands of parts takes seconds to build.
+        return "Zahl"
     try:
         value = yaml.constructor.SafeConstructor().construct_object(node)
     except (yaml.YAMLError, ValueError):
@@ -336,7 +307,7 @@ class _Walker:
         for first, again in _duplicate_keys(root):
             self.file.report(
                 mark_position(again.start_mark),
-                f"Der Schlüssel '{again.value}' steht doppelt: zuerst in Zeile "
+                f"Der Schlüssel '{_shown(again.value)}' steht doppelt: zuerst in Zeile "
                 f"{first.start_mark.line + 1}, noch einmal in Zeile {again.start_mark.line + 1}. "
                 "Löschen Sie einen der beiden oder führen Sie sie zusammen.",
             )
@@ -379,7 +350,7 @@ class _Walker:
                 continue  # reported as a duplicate key
             seen.add(name)
             if name not in allowed:
-                self.file.report(where, spec.unknown(name, tuple(allowed)), key=key)
+                self.file.report(where, spec.unknown(_shown(name), tuple(allowed)), key=key)
                 continue
             self.file.marks[(*key, name)] = where
             value = self.walk(value_node, allowed[name], (*key, name))
@@ -411,8 +382,8 @@ class _Walker:
         if _plain(node) and node.tag != _STR:
             self.file.report(
                 here,
-                f"Der Wert {node.value} wird von YAML als {_implicit_value(node)} gelesen. "
-                f'Setzen Sie den Wert in Anführungszeichen: "{node.value}".',
+                f"Der Wert {_shown(node.value)} wird von YAML als {_implicit_value(node)} "
+                f'gelesen. Setzen Sie den Wert in Anführungszeichen: "{_shown(node.value)}".',
                 key=key,
             )
             return None
