@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,7 +52,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def make_conversation(catalogs: Catalogs, store: Store):  # type: ignore[no-untyped-def]
+def make_conversation(catalogs: Catalogs, store: Store):
     """Build a conversation on the real faq/ at a given moment."""
 
     from bot.conversation import Conversation
@@ -70,5 +70,5 @@ def make_conversation(catalogs: Catalogs, store: Store):  # type: ignore[no-unty
 
 
 @pytest.fixture
-def conversation(make_conversation) -> Conversation:  # type: ignore[no-untyped-def]
+def conversation(make_conversation: Callable[[], Conversation]) -> Conversation:
     return make_conversation()

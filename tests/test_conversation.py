@@ -142,7 +142,7 @@ def test_every_button_fits_telegrams_callback_limit(conversation: Conversation) 
 )
 def test_hours_say_whether_the_office_is_open_now(
     make_conversation, now: datetime, expected: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     reply = only(
         make_conversation(now).handle(CommandEvent("hours"), Who(chosen_lang="de")).replies
     )
@@ -152,7 +152,7 @@ def test_hours_say_whether_the_office_is_open_now(
     assert "Mittwoch: geschlossen" in reply.text
 
 
-def test_hours_in_ukrainian_on_a_holiday(make_conversation) -> None:  # type: ignore[no-untyped-def]
+def test_hours_in_ukrainian_on_a_holiday(make_conversation) -> None:
     ascension = datetime(2026, 5, 14, 10, 0, tzinfo=BERLIN)
     reply = only(
         make_conversation(ascension).handle(CommandEvent("hours"), Who(chosen_lang="uk")).replies
@@ -162,7 +162,7 @@ def test_hours_in_ukrainian_on_a_holiday(make_conversation) -> None:  # type: ig
     assert "Найближчий прийом: понеділок о 09:00" in reply.text
 
 
-def test_english_hours_use_one_clock_style(make_conversation) -> None:  # type: ignore[no-untyped-def]
+def test_english_hours_use_one_clock_style(make_conversation) -> None:
     for now, expected in ((WEDNESDAY, "tomorrow at 09:00"), (MONDAY_MORNING, "until 12:00")):
         reply = only(
             make_conversation(now).handle(CommandEvent("hours"), Who(chosen_lang="en")).replies
@@ -254,7 +254,7 @@ def test_unknown_command_gets_the_help(conversation: Conversation) -> None:
     assert "/contact" in reply.text
 
 
-def test_feedback_is_counted_and_thanked(conversation: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+def test_feedback_is_counted_and_thanked(conversation: Conversation, store) -> None:
     outcome = conversation.handle(ButtonEvent("f:measles:0"), Who(chosen_lang="de"))
     assert outcome.replies == ()
     assert outcome.toast == "Danke für Ihre Rückmeldung!"
@@ -301,7 +301,7 @@ def test_non_admin_stats_reveals_nothing(conversation: Conversation) -> None:
             conversation.handle(
                 CommandEvent(command), Who(client_lang="de", is_admin=False)
             ).replies
-        )  # type: ignore[arg-type]
+        )
         assert reply.kind == "help"
         assert "/stats" not in reply.text and "/reload" not in reply.text
 
@@ -318,7 +318,7 @@ def test_admin_sees_stats_and_unanswered(conversation: Conversation) -> None:
     assert "reloaded" in only(conversation.handle(CommandEvent("reload"), admin).replies).text
 
 
-def test_a_session_stores_no_personal_data(conversation: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+def test_a_session_stores_no_personal_data(conversation: Conversation, store) -> None:
     who = Who(chosen_lang="uk", client_lang="uk")
     conversation.remember_language(555123456, "uk")
     answered = "Як записати дитину в садочок? Мене звати Олена Коваль"

@@ -58,7 +58,9 @@ def test_every_string_is_translated_and_not_fuzzy(lang: Lang) -> None:
         if message is None:
             problems.append(f"missing: {message_id!r}")
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        strings = (
+            (message.string,) if isinstance(message.string, str) else tuple(message.string or ())
+        )
         if message.fuzzy:
             problems.append(f"fuzzy: {message_id!r}")
         if not all(s and s.strip() for s in strings):

@@ -329,8 +329,9 @@ _MATCHER = Matcher.build(hand_made_kb())
 
 @pytest.fixture(scope="module")
 def real() -> Matcher:
-    knowledge = pytest.importorskip("bot.knowledge")
-    return Matcher.build(knowledge.load_knowledge(FAQ_DIR))
+    from bot.knowledge import load_knowledge
+
+    return Matcher.build(load_knowledge(FAQ_DIR))
 
 
 @pytest.mark.parametrize(

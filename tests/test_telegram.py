@@ -18,7 +18,6 @@ from tests.fake_bot_api import TEST_TOKEN, Call, FakeBotApi, User, polling
 if TYPE_CHECKING:
     from bot.conversation import Conversation
 
-pytest.importorskip("bot.knowledge", reason="the faq/ loader is not there yet")
 
 OKSANA = User(2001, "Oksana", "uk")
 MARKUS = User(2002, "Markus", "de")

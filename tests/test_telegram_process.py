@@ -19,8 +19,6 @@ import pytest
 from bot.config import TOKEN_PATTERN
 from tests.fake_bot_api import TEST_TOKEN, FakeBotApi, User
 
-pytest.importorskip("bot.knowledge", reason="kita-bot needs the faq/ loader")
-
 ROOT = Path(__file__).resolve().parent.parent
 OKSANA = User(555000111, "Oksana", "uk")
 QUESTION = "Як записати дитину в садочок у Дрездені?"
