@@ -25,8 +25,10 @@ from bot.events import (
     CommandEvent,
     Event,
     Reply,
+    ShowLabel,
     TextEvent,
     Who,
+    parse,
 )
 from bot.i18n import resolve_language
 from bot.models import Lang
@@ -98,9 +100,9 @@ class Chat:
         if line.isdigit():
             topics = self.conversation.brain.kb.topics
             if 1 <= int(line) <= len(topics):
-                return ButtonEvent(replies.TOPIC_PREFIX + topics[int(line) - 1].id)
+                return ButtonEvent(ShowLabel(topics[int(line) - 1].id))
         if line.lower() in self.state.letters:
-            return ButtonEvent(self.state.letters[line.lower()].data)
+            return ButtonEvent(parse(self.state.letters[line.lower()].data))
         return TextEvent(line)
 
     def send(self, line: str) -> None:
@@ -121,13 +123,11 @@ class Chat:
     def show(self, reply: Reply) -> None:
         """Print a reply: text with numbered topics, then the remaining buttons with letters."""
         numbers = self.topic_numbers()
-        on_buttons = {b.data for row in reply.buttons for b in row}
+        on_buttons = {parse(b.data) for row in reply.buttons for b in row if not b.url}
         # Listed topics are told apart by their place in the menu's lists, not by their title:
         # two topics may carry the same title, and each must keep its own number.
         families, kitas = replies.menu_groups(self.conversation.brain.kb)
-        pending = [
-            topic for topic in (*families, *kitas) if replies.TOPIC_PREFIX + topic.id in on_buttons
-        ]
+        pending = [topic for topic in (*families, *kitas) if ShowLabel(topic.id) in on_buttons]
         shown: set[str] = set()
         lines = []
         for line in html_to_text(reply.text).splitlines():
@@ -138,7 +138,7 @@ class Chat:
                 continue
             pending.remove(topic)  # the first of equal titles is this line's; the next, the next
             lines.append(f"[{numbers[topic.id]}] {title}")
-            shown.add(replies.TOPIC_PREFIX + topic.id)
+            shown.add(topic.id)
         lines += self._buttons(reply.buttons, numbers, shown)
         self.print("\n".join(lines))
 
@@ -150,13 +150,10 @@ class Chat:
         for row in keyboard:
             cells = []
             for button in row:
-                if button.data in shown:
+                action = None if button.url else parse(button.data)
+                topic_id = action.label if isinstance(action, ShowLabel) else None
+                if topic_id in shown:
                     continue
-                topic_id = (
-                    button.data[len(replies.TOPIC_PREFIX) :]
-                    if button.data.startswith(replies.TOPIC_PREFIX)
-                    else None
-                )
                 if button.url:
                     cells.append(f"🔗 {button.label}: {button.data}")
                 elif topic_id in numbers:

@@ -10,17 +10,25 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from bot import replies, stats
 from bot.config import Settings
 from bot.events import (
+    Action,
     ButtonEvent,
+    ChooseLanguage,
     CommandEvent,
     Event,
+    Feedback,
     FloodedEvent,
+    Menu,
+    NoneOfThese,
     Outcome,
     Reply,
+    ShowLabel,
+    ShowMore,
     TextEvent,
     UnsupportedEvent,
     Who,
@@ -29,7 +37,7 @@ from bot.hours import status as hours_status
 from bot.i18n import Catalogs, Translator, language_from_code, resolve_language
 from bot.knowledge import LiveKnowledge
 from bot.matching import Band, Match, Matcher
-from bot.models import CONTACT, LANGUAGES, OFFICE_HOURS, KnowledgeBase, Lang
+from bot.models import CONTACT, OFFICE_HOURS, KnowledgeBase, Lang
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -121,8 +129,8 @@ class Conversation:
         match event:
             case TextEvent(text=text):
                 return self._on_text(text, who)
-            case ButtonEvent(data=data):
-                return self._on_button(data, who)
+            case ButtonEvent(action=action):
+                return self._on_button(action, who)
             case CommandEvent():
                 return self._on_command(event, who)
             case UnsupportedEvent():
@@ -189,33 +197,31 @@ class Conversation:
         )
         return self._say(who, reply or self._fallback(t, kb))
 
-    def _on_button(self, data: str, who: Who) -> Outcome:
+    def _on_button(self, action: Action | None, who: Who) -> Outcome:
         kb = self.brain.kb
         t = self._t(who)
-        if data.startswith(replies.LANGUAGE_PREFIX):
-            lang = next(
-                (code for code in LANGUAGES if code == data[len(replies.LANGUAGE_PREFIX) :]), None
-            )
-            if lang is None:
+        match action:
+            case ChooseLanguage(lang=lang):
+                chosen = self._catalogs[lang]
+                return Outcome(
+                    (replies.language_set(chosen, kb),), lang, chosen.language_name(lang)
+                )
+            case ShowLabel(label=label) | ShowMore(label=label):
+                reply = self._label_reply(label, t, kb)
+                if reply is None:  # a button from before a topic was removed
+                    return self._say(who, replies.menu(t, kb))
+                self._record(kb, t.lang, label, "button", None)
+                return self._say(who, reply)
+            case Feedback(label=label, helpful=helpful):
+                if self._store and kb.topic(label) is not None:
+                    self._store.record_feedback(self._today(kb), label, helpful)
+                return self._say(who, toast=replies.feedback_thanks(t))
+            case NoneOfThese():
+                self._record(kb, t.lang, None, "rejected", None)
+                return self._say(who, self._fallback(t, kb))
+            case Menu() | None:
                 return self._say(who, replies.menu(t, kb))
-            chosen = self._catalogs[lang]
-            return Outcome((replies.language_set(chosen, kb),), lang, chosen.language_name(lang))
-        if data.startswith(replies.TOPIC_PREFIX):
-            label = data[len(replies.TOPIC_PREFIX) :]
-            reply = self._label_reply(label, t, kb)
-            if reply is None:  # a button from before a topic was removed
-                return self._say(who, replies.menu(t, kb))
-            self._record(kb, t.lang, label, "button", None)
-            return self._say(who, reply)
-        if data.startswith(replies.FEEDBACK_PREFIX):
-            topic_id, _, value = data[len(replies.FEEDBACK_PREFIX) :].rpartition(":")
-            if self._store and kb.topic(topic_id) is not None and value in ("0", "1"):
-                self._store.record_feedback(self._today(kb), topic_id, value == "1")
-            return self._say(who, toast=replies.feedback_thanks(t))
-        if data == replies.NONE_OF_THESE:
-            self._record(kb, t.lang, None, "rejected", None)
-            return self._say(who, self._fallback(t, kb))
-        return self._say(who, replies.menu(t, kb))
+        assert_never(action)
 
     def _on_command(self, event: CommandEvent, who: Who) -> Outcome:
         kb = self.brain.kb
@@ -234,7 +240,7 @@ class Conversation:
             case "language":
                 lang = language_from_code(event.args.strip()) if event.args.strip() else None
                 if lang is not None:
-                    return self._on_button(replies.LANGUAGE_PREFIX + lang, who)
+                    return self._on_button(ChooseLanguage(lang), who)
                 return self._say(who, replies.language_picker(t))
             case "privacy":
                 operator = self._operator or kb.office.name[t.lang]

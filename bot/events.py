@@ -7,9 +7,9 @@ Plain values, no I/O: an edge turns its input into an `Event` plus a `Who`, call
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeAlias, get_args
+from typing import Final, Literal, TypeAlias, assert_never, get_args
 
-from bot.models import Lang
+from bot.models import LANGUAGES, Lang
 
 Command: TypeAlias = Literal[
     "start",
@@ -58,9 +58,10 @@ class TextEvent:
 
 @dataclass(frozen=True)
 class ButtonEvent:
-    """A button press; `data` is the `Button.data` the conversation produced."""
+    """A button press, its data parsed by the edge; None for data we did not make (or no longer
+    understand), which gets the menu."""
 
-    data: str
+    action: Action | None
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ Event: TypeAlias = CommandEvent | TextEvent | ButtonEvent | UnsupportedEvent | F
 class Button:
     label: str
     data: str
-    """At most 64 bytes (Telegram's callback_data limit); or a URL when `url` is true."""
+    """`encode(action)`, at most 64 bytes (Telegram's callback_data limit); or a URL when `url`."""
     url: bool = False
 
 
@@ -125,3 +126,95 @@ class Outcome:
     """The user's language choice after this event; the edge stores it when it changed."""
     toast: str | None = None
     """A short text for Telegram's answerCallbackQuery pop-up (e.g. "Thanks for the feedback")."""
+
+
+# --- what a button does, and its data: the one codec ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShowLabel:
+    """Answer a label: a topic, a sub-answer ("topic/sub"), `contact` or `office-hours`."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class ShowMore:
+    """The rest of a label's answer."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    lang: Lang
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """👍 or 👎 on the answer of a label."""
+
+    label: str
+    helpful: bool
+
+
+@dataclass(frozen=True)
+class Menu:
+    """All topics."""
+
+
+@dataclass(frozen=True)
+class NoneOfThese:
+    """None of the "did you mean" candidates fits."""
+
+
+Action: TypeAlias = ShowLabel | ShowMore | ChooseLanguage | Feedback | Menu | NoneOfThese
+
+BUTTON_DATA_LIMIT: Final = 64
+"""Telegram's limit for callback_data, in bytes."""
+
+# The wire format of buttons already sent must keep working after an update: change it only by
+# adding kinds. A label holds no colon (ids are [a-z0-9-], sub-answers "topic/sub").
+_SHOW, _MORE, _LANGUAGE, _FEEDBACK = "t", "+", "l", "f"
+_MENU, _NONE_OF_THESE = "m", "x"
+
+
+def encode(action: Action) -> str:
+    """The button data of `action`; ValueError when it would not fit Telegram's 64 bytes."""
+    match action:
+        case ShowLabel(label=label):
+            data = f"{_SHOW}:{label}"
+        case ShowMore(label=label):
+            data = f"{_MORE}:{label}"
+        case ChooseLanguage(lang=lang):
+            data = f"{_LANGUAGE}:{lang}"
+        case Feedback(label=label, helpful=helpful):
+            data = f"{_FEEDBACK}:{label}:{int(helpful)}"
+        case Menu():
+            data = _MENU
+        case NoneOfThese():
+            data = _NONE_OF_THESE
+        case _:
+            assert_never(action)
+    if len(data.encode("utf-8")) > BUTTON_DATA_LIMIT:
+        raise ValueError(f"button data over {BUTTON_DATA_LIMIT} bytes: {data!r}")
+    return data
+
+
+def parse(data: str) -> Action | None:
+    """The action of button data made by `encode`; None for anything else."""
+    kind, colon, value = data.partition(":")
+    if not colon:
+        return Menu() if data == _MENU else NoneOfThese() if data == _NONE_OF_THESE else None
+    if not value:
+        return None
+    if kind == _SHOW:
+        return ShowLabel(value)
+    if kind == _MORE:
+        return ShowMore(value)
+    if kind == _LANGUAGE:
+        return next((ChooseLanguage(lang) for lang in LANGUAGES if lang == value), None)
+    if kind == _FEEDBACK:
+        label, _, helpful = value.rpartition(":")
+        return Feedback(label, helpful == "1") if label and helpful in ("0", "1") else None
+    return None

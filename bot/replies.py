@@ -11,7 +11,18 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from bot.events import Button, Keyboard, Reply, ReplyKind
+from bot.events import (
+    Button,
+    ChooseLanguage,
+    Feedback,
+    Keyboard,
+    Menu,
+    NoneOfThese,
+    Reply,
+    ReplyKind,
+    ShowLabel,
+    encode,
+)
 from bot.hours import HoursStatus
 from bot.i18n import Translator
 from bot.models import (
@@ -24,13 +35,6 @@ from bot.models import (
     Office,
     Topic,
 )
-
-# Button data: short codes, well under Telegram's 64-byte callback_data limit.
-TOPIC_PREFIX = "t:"
-LANGUAGE_PREFIX = "l:"
-FEEDBACK_PREFIX = "f:"
-MENU = "m"
-NONE_OF_THESE = "x"
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _BULLET = re.compile(r"^\s*[-•]\s+")
@@ -57,13 +61,13 @@ def link(url: str, title: str) -> str:
 
 
 def topic_button(topic: Topic, t: Translator) -> Button:
-    return Button(topic.title[t.lang], TOPIC_PREFIX + topic.id)
+    return Button(topic.title[t.lang], encode(ShowLabel(topic.id)))
 
 
 def _service_buttons(t: Translator) -> tuple[Button, ...]:
     return (
-        Button(t.gettext("📍 Contact"), TOPIC_PREFIX + CONTACT),
-        Button(t.gettext("🕘 Office hours"), TOPIC_PREFIX + OFFICE_HOURS),
+        Button(t.gettext("📍 Contact"), encode(ShowLabel(CONTACT))),
+        Button(t.gettext("🕘 Office hours"), encode(ShowLabel(OFFICE_HOURS))),
     )
 
 
@@ -174,7 +178,7 @@ def greeting(t: Translator, kb: KnowledgeBase) -> Reply:
 
 def language_row() -> tuple[Button, ...]:
     """Language buttons, each labelled in its own language."""
-    return tuple(Button(_AUTONYMS[lang], LANGUAGE_PREFIX + lang) for lang in LANGUAGES)
+    return tuple(Button(_AUTONYMS[lang], encode(ChooseLanguage(lang))) for lang in LANGUAGES)
 
 
 _AUTONYMS = {"de": "🇩🇪 Deutsch", "uk": "🇺🇦 Українська", "en": "🇬🇧 English"}
@@ -209,11 +213,11 @@ def answer(
     ]
     buttons.append(
         (
-            Button(t.gettext("👍 Helpful"), f"{FEEDBACK_PREFIX}{topic.id}:1"),
-            Button(t.gettext("👎 Not helpful"), f"{FEEDBACK_PREFIX}{topic.id}:0"),
+            Button(t.gettext("👍 Helpful"), encode(Feedback(topic.id, helpful=True))),
+            Button(t.gettext("👎 Not helpful"), encode(Feedback(topic.id, helpful=False))),
         )
     )
-    buttons.append((Button(t.gettext("☰ All topics"), MENU), *_service_buttons(t)))
+    buttons.append((Button(t.gettext("☰ All topics"), encode(Menu())), *_service_buttons(t)))
     return _reply(t, "answer", "\n\n".join(parts), tuple(buttons), topic.id)
 
 
@@ -229,8 +233,8 @@ def contact(t: Translator, office: Office, status: HoursStatus, now: datetime) -
     lines += ["", status_line(t, status, now)]
     buttons = (
         (
-            Button(t.gettext("🕘 Office hours"), TOPIC_PREFIX + OFFICE_HOURS),
-            Button(t.gettext("☰ All topics"), MENU),
+            Button(t.gettext("🕘 Office hours"), encode(ShowLabel(OFFICE_HOURS))),
+            Button(t.gettext("☰ All topics"), encode(Menu())),
         ),
     )
     return _reply(t, "contact", "\n".join(lines), buttons, CONTACT)
@@ -252,8 +256,8 @@ def hours(t: Translator, office: Office, status: HoursStatus, now: datetime) -> 
     lines += ["", f"📍 {escape(office.visiting_address[t.lang])}"]
     buttons = (
         (
-            Button(t.gettext("📍 Contact"), TOPIC_PREFIX + CONTACT),
-            Button(t.gettext("☰ All topics"), MENU),
+            Button(t.gettext("📍 Contact"), encode(ShowLabel(CONTACT))),
+            Button(t.gettext("☰ All topics"), encode(Menu())),
         ),
     )
     return _reply(t, "hours", "\n".join(lines), buttons, OFFICE_HOURS)
@@ -275,8 +279,8 @@ def suggest(t: Translator, kb: KnowledgeBase, labels: Iterable[str]) -> Reply:
     for label in list(labels)[:3]:
         title = label_title(t, kb, label)
         if title is not None:
-            rows.append((Button(title, TOPIC_PREFIX + label),))
-    rows.append((Button(t.gettext("✖️ None of these"), NONE_OF_THESE),))
+            rows.append((Button(title, encode(ShowLabel(label))),))
+    rows.append((Button(t.gettext("✖️ None of these"), encode(NoneOfThese())),))
     return _reply(
         t, "suggest", escape(t.gettext("I am not sure I understood. Did you mean:")), tuple(rows)
     )

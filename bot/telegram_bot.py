@@ -62,6 +62,7 @@ from bot.conversation import build_conversation
 from bot.events import (
     COMMANDS,
     ButtonEvent,
+    ChooseLanguage,
     CommandEvent,
     Event,
     FloodedEvent,
@@ -71,11 +72,11 @@ from bot.events import (
     TextEvent,
     UnsupportedEvent,
     Who,
+    parse,
 )
 from bot.flood import FloodLimiter, Verdict
 from bot.htmlsplit import split_html, to_plain
 from bot.models import Lang
-from bot.replies import LANGUAGE_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +300,8 @@ class TelegramEdge:
         stored = self.core.language_of(user.id)
         chat = query.message.chat if query.message is not None else None
         who = self._who(user.id, user.language_code, stored, chat)
-        event: Event = ButtonEvent(query.data or "") if verdict is Verdict.ALLOW else FloodedEvent()
+        action = parse(query.data or "")
+        event: Event = ButtonEvent(action) if verdict is Verdict.ALLOW else FloodedEvent()
         outcome = self._decide(event, who)
         await self._answer(query, outcome.toast)
         self._remember(user.id, stored, outcome.chosen_lang)
@@ -310,7 +312,7 @@ class TelegramEdge:
             pressed
             if pressed is not None
             and chat.type == Chat.PRIVATE
-            and (query.data or "").startswith(LANGUAGE_PREFIX)
+            and isinstance(action, ChooseLanguage)
             else None
         )
         await self._deliver_guarded(context.bot, chat, user.id, outcome.replies, edit=edit)

@@ -10,7 +10,20 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.config import Settings
-from bot.events import ButtonEvent, CommandEvent, Event, Reply, TextEvent, UnsupportedEvent, Who
+from bot.events import (
+    Action,
+    ButtonEvent,
+    ChooseLanguage,
+    CommandEvent,
+    Event,
+    Reply,
+    ShowLabel,
+    TextEvent,
+    UnsupportedEvent,
+    Who,
+    encode,
+    parse,
+)
 from bot.htmlsplit import split_html
 from bot.telegram_bot import build_application
 from tests.fake_bot_api import TEST_TOKEN, Call, FakeBotApi, User, polling
@@ -56,8 +69,13 @@ async def replies_to(api: FakeBotApi, user: User, count: int) -> list[Call]:
     return api.sent(user.id)
 
 
-def callback_data(call: Call) -> list[str]:
-    return [b["callback_data"] for b in call.buttons if "callback_data" in b]
+def actions(call: Call) -> list[Action | None]:
+    """What the buttons of a sent message do."""
+    return [parse(b["callback_data"]) for b in call.buttons if "callback_data" in b]
+
+
+def topics(call: Call) -> list[str]:
+    return [a.label for a in actions(call) if isinstance(a, ShowLabel)]
 
 
 async def test_start_greets_with_the_topic_menu_and_a_language_picker(
@@ -67,9 +85,9 @@ async def test_start_greets_with_the_topic_menu_and_a_language_picker(
     [greeting] = await replies_to(api, OKSANA, 1)
     expected = said(conversation, CommandEvent("start"), OKSANA)
     assert greeting.text == expected.text and expected.lang == "uk"
-    data = callback_data(greeting)
-    assert {"l:de", "l:uk", "l:en"} <= set(data)
-    assert sum(d.startswith("t:") for d in data) >= 5
+    languages = {ChooseLanguage("de"), ChooseLanguage("uk"), ChooseLanguage("en")}
+    assert languages <= set(actions(greeting))
+    assert len(topics(greeting)) >= 5
 
 
 async def test_a_ukrainian_question_is_answered_in_ukrainian(
@@ -88,12 +106,12 @@ async def test_a_topic_button_answers_the_query_first_then_sends_the_answer(
 ) -> None:
     api.send_command(MARKUS, "/topics")
     [menu] = await replies_to(api, MARKUS, 1)
-    measles = next(d for d in callback_data(menu) if d == "t:measles")
-    api.press(MARKUS, measles, on=menu)
+    assert "measles" in topics(menu)
+    api.press(MARKUS, encode(ShowLabel("measles")), on=menu)
     sent = await replies_to(api, MARKUS, 2)
     order = [c.method for c in api.calls if c.method in ("answerCallbackQuery", "sendMessage")]
     assert order == ["sendMessage", "answerCallbackQuery", "sendMessage"]
-    expected = said(conversation, ButtonEvent(measles), MARKUS)
+    expected = said(conversation, ButtonEvent(ShowLabel("measles")), MARKUS)
     assert (expected.topic_id, expected.lang) == ("measles", "de")
     assert sent[1].text == expected.text
 
@@ -103,7 +121,7 @@ async def test_choosing_german_edits_the_greeting_and_later_answers_are_german(
 ) -> None:
     api.send_command(OKSANA, "/start")
     [greeting] = await replies_to(api, OKSANA, 1)
-    api.press(OKSANA, "l:de", on=greeting)
+    api.press(OKSANA, encode(ChooseLanguage("de")), on=greeting)
     assert await api.until(lambda: bool(api.calls_to("editMessageText")))
     assert conversation.language_of(OKSANA.id) == "de"
     expected = said(conversation, TextEvent(UK_REGISTRATION), OKSANA)
@@ -124,7 +142,7 @@ async def test_a_vague_question_gets_did_you_mean_buttons(
     api.send_text(MARKUS, vague)
     [suggestion] = await replies_to(api, MARKUS, 1)
     assert suggestion.text == said(conversation, TextEvent(vague), MARKUS).text
-    assert 1 <= sum(d.startswith("t:") for d in callback_data(suggestion)) <= 4
+    assert 1 <= len(topics(suggestion)) <= 4
 
 
 async def test_hours_and_a_sticker(api: FakeBotApi, conversation: Conversation, bot: Any) -> None:

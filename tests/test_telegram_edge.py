@@ -20,14 +20,18 @@ from bot.config import ConfigError, Settings
 from bot.events import (
     Button,
     ButtonEvent,
+    ChooseLanguage,
     CommandEvent,
     Event,
+    Feedback,
     FloodedEvent,
     Outcome,
     Reply,
+    ShowLabel,
     TextEvent,
     UnsupportedEvent,
     Who,
+    encode,
 )
 from bot.models import Lang
 from bot.telegram_bot import (
@@ -47,8 +51,9 @@ ADMIN = User(4242, "Sachbearbeiterin", "de")
 LONG_ANSWER = "\n\n".join(
     f"<b>Schritt {n}</b>\n" + "Anmeldung &amp; Platz " * 20 for n in range(60)
 )
+REGISTRATION = encode(ShowLabel("registration"))
 MENU_BUTTONS = (
-    (Button("Anmeldung", "t:registration"), Button("Website", "https://www.dresden.de", url=True)),
+    (Button("Anmeldung", REGISTRATION), Button("Website", "https://www.dresden.de", url=True)),
 )
 
 
@@ -74,14 +79,13 @@ class StubCore:
                 return self._say(
                     who, Reply(f"echo: {html.escape(text)}", "answer", lang, MENU_BUTTONS)
                 )
-            case ButtonEvent(data=data) if data.startswith("l:"):
-                chosen: Lang = "uk" if data == "l:uk" else "de"
+            case ButtonEvent(action=ChooseLanguage(lang=chosen)):
                 reply = Reply(f"<b>Мова</b>: {chosen}", "menu", chosen, MENU_BUTTONS)
                 return Outcome((reply,), chosen, toast=chosen)
-            case ButtonEvent(data=data) if data.startswith("f:"):
+            case ButtonEvent(action=Feedback()):
                 return Outcome((), who.chosen_lang, toast="Danke!")
-            case ButtonEvent(data=data):
-                return self._say(who, Reply(f"button {data}", "answer", lang))
+            case ButtonEvent(action=action):
+                return self._say(who, Reply(f"button {action}", "answer", lang))
             case CommandEvent(name=name, args=args):
                 admin = " admin" if who.is_admin else ""
                 return self._say(who, Reply(f"command {name} {args}{admin}".strip(), "help", lang))
@@ -185,7 +189,7 @@ async def test_text_is_answered_as_html_with_buttons(
     assert sent.text == "echo: Kita &lt;Platz&gt; &amp; Hort"  # escaped once, by the core
     assert sent.params["link_preview_options"] == {"is_disabled": True}
     assert sent.buttons == [
-        {"text": "Anmeldung", "callback_data": "t:registration"},
+        {"text": "Anmeldung", "callback_data": REGISTRATION},
         {"text": "Website", "url": "https://www.dresden.de"},
     ]
     [(event, who)] = core.events
@@ -292,15 +296,15 @@ async def test_in_groups_only_commands_mentions_and_replies_to_the_bot_are_answe
 async def test_a_button_press_is_answered_first_then_the_reply_is_sent(
     api: FakeBotApi, bot: Any
 ) -> None:
-    api.press(OLENA, "t:registration")
+    api.press(OLENA, REGISTRATION)
     [sent] = await replies_to(api, OLENA.id, 1)
     methods = [c.method for c in api.calls if c.method in ("answerCallbackQuery", "sendMessage")]
     assert methods == ["answerCallbackQuery", "sendMessage"]
-    assert sent.text == "button t:registration"
+    assert sent.text == f"button {ShowLabel('registration')}"
 
 
 async def test_feedback_gets_a_toast_and_no_message(api: FakeBotApi, bot: Any) -> None:
-    api.press(OLENA, "f:registration:1")
+    api.press(OLENA, encode(Feedback("registration", helpful=True)))
     assert await api.until(lambda: bool(api.calls_to("answerCallbackQuery")))
     assert api.calls_to("answerCallbackQuery")[0].params["text"] == "Danke!"
     api.send_text(OLENA, "Kita")
@@ -313,7 +317,7 @@ async def test_choosing_a_language_edits_the_menu_and_is_remembered(
 ) -> None:
     api.send_text(OLENA, "Kita")
     [menu] = await replies_to(api, OLENA.id, 1)
-    api.press(OLENA, "l:uk", on=menu)
+    api.press(OLENA, encode(ChooseLanguage("uk")), on=menu)
     assert await api.until(lambda: bool(api.calls_to("editMessageText")))
     [edit] = api.calls_to("editMessageText")
     assert edit.params["message_id"] == menu.params["_result"]["message_id"]
@@ -330,7 +334,7 @@ async def test_an_unchanged_edit_counts_as_success(api: FakeBotApi, bot: Any) ->
         400,
         "Bad Request: message is not modified: specified new message content and reply markup are exactly the same",
     )
-    api.press(OLENA, "l:uk")
+    api.press(OLENA, encode(ChooseLanguage("uk")))
     assert await api.until(lambda: bool(api.calls_to("editMessageText")))
     api.send_text(OLENA, "Kita")  # processed after the press: the press is finished
     await replies_to(api, OLENA.id, 1)
@@ -344,9 +348,9 @@ async def test_a_stale_button_still_gets_its_reply(api: FakeBotApi, bot: Any) ->
         400,
         "Bad Request: query is too old and response timeout expired or query ID is invalid",
     )
-    api.press(OLENA, "t:measles")
+    api.press(OLENA, encode(ShowLabel("measles")))
     [sent] = await replies_to(api, OLENA.id, 1)
-    assert sent.text == "button t:measles"
+    assert sent.text == f"button {ShowLabel('measles')}"
     assert edge_of(bot).counters.stale_buttons == 1
 
 
@@ -461,7 +465,7 @@ async def test_a_flooding_user_gets_a_handful_of_answers_and_one_notice(
 
 async def test_flood_presses_are_still_acknowledged(api: FakeBotApi, bot: Any) -> None:
     for _ in range(8):
-        api.press(OLENA, "t:registration")
+        api.press(OLENA, REGISTRATION)
     assert await api.until(lambda: len(api.calls_to("answerCallbackQuery")) == 8)
     assert await api.until(lambda: len(api.sent(OLENA.id)) == 6)
 
@@ -482,7 +486,10 @@ def test_the_webhook_listens_on_the_public_path_and_never_on_the_token() -> None
 
 def test_a_button_telegram_would_reject_is_dropped_not_the_message() -> None:
     markup = keyboard(
-        ((Button("ok", "t:measles"), Button("too long", "t:" + "x" * 70)), (Button("x", "y" * 65),))
+        (
+            (Button("ok", REGISTRATION), Button("too long", "t:" + "x" * 70)),
+            (Button("x", "y" * 65),),
+        )
     )
     assert markup is not None
     assert [[b.text for b in row] for row in markup.inline_keyboard] == [["ok"]]

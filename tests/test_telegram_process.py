@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import TOKEN_PATTERN
+from bot.events import ChooseLanguage, encode
 from tests.fake_bot_api import TEST_TOKEN, FakeBotApi, User
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,7 +182,7 @@ def test_a_debug_session_logs_neither_the_token_nor_personal_data(
     assert api.wait_until(lambda: len(api.sent(OKSANA.id)) >= 1), bot.close()
     api.send_text(OKSANA, QUESTION)
     assert api.wait_until(lambda: len(api.sent(OKSANA.id)) >= 2), bot.close()
-    api.press(OKSANA, "l:uk", on=api.sent(OKSANA.id)[0])
+    api.press(OKSANA, encode(ChooseLanguage("uk")), on=api.sent(OKSANA.id)[0])
     assert api.wait_until(lambda: bool(api.calls_to("answerCallbackQuery"))), bot.close()
     api.fail("getUpdates", 502)  # an error on the way: logged with its traceback
     api.fail("sendMessage", 400, "Bad Request: chat not found")

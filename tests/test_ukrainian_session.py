@@ -9,9 +9,14 @@ from babel.messages.pofile import read_po
 from bot.conversation import Conversation
 from bot.events import (
     ButtonEvent,
+    ChooseLanguage,
     CommandEvent,
     Event,
+    Feedback,
     FloodedEvent,
+    Menu,
+    NoneOfThese,
+    ShowLabel,
     TextEvent,
     UnsupportedEvent,
     Who,
@@ -34,9 +39,11 @@ SESSION: list[Event] = [
     TextEvent("???"),
     UnsupportedEvent(),
     FloodedEvent(),
-    ButtonEvent("t:measles"),
-    ButtonEvent("f:measles:1"),
-    ButtonEvent("x"),
+    ButtonEvent(ShowLabel("measles")),
+    ButtonEvent(Feedback("measles", helpful=True)),
+    ButtonEvent(NoneOfThese()),
+    ButtonEvent(Menu()),
+    ButtonEvent(None),
 ]
 
 
@@ -61,7 +68,9 @@ def test_every_line_is_ukrainian_after_choosing_ukrainian(make_conversation) -> 
     conversation: Conversation = make_conversation(WEDNESDAY)
     greeting = conversation.handle(CommandEvent("start"), Who(client_lang="de-DE"))
     assert greeting.replies[0].lang == "de"
-    chosen = conversation.handle(ButtonEvent("l:uk"), Who(client_lang="de-DE")).chosen_lang
+    chosen = conversation.handle(
+        ButtonEvent(ChooseLanguage("uk")), Who(client_lang="de-DE")
+    ).chosen_lang
     assert chosen == "uk"
     texts: list[str] = []
     for event in SESSION:
