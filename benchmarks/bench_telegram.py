@@ -46,7 +46,7 @@ from telegram.ext import (  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.conversation import build_conversation  # noqa: E402
 from bot.events import TextEvent, Who  # noqa: E402
-from bot.htmlsplit import split_html  # noqa: E402
+from bot.markup import split  # noqa: E402
 from bot.telegram_bot import build_application  # noqa: E402
 from tests.fake_bot_api import TEST_TOKEN, FakeBotApi, User, polling  # noqa: E402
 
@@ -248,7 +248,7 @@ def run(texts: Sequence[str], users: int, messages: int, timeout: float, product
 
         def parts(text: str, code: str | None) -> int:
             outcome = preview.handle(TextEvent(text), Who(client_lang=code))
-            return sum(len(split_html(reply.text)) for reply in outcome.replies)
+            return sum(len(split(reply.text)) for reply in outcome.replies)
 
         def kita_bot(url: str) -> Any:
             configured = dataclasses.replace(settings, api_base_url=url)

@@ -202,9 +202,9 @@ def _ask(
     source: TextIO,
     out: TextIO,
 ) -> int:
-    from bot.console import html_to_text
     from bot.conversation import build_conversation
     from bot.events import TextEvent, Who
+    from bot.markup import to_text
 
     conversation = build_conversation(settings, with_store=False)
     questions = [" ".join(words)] if words else (line.strip() for line in source)
@@ -224,7 +224,7 @@ def _ask(
                 TextEvent(question), Who(chosen_lang=lang, client_lang=settings.terminal_lang)
             )
             for reply in outcome.replies:
-                out.write(html_to_text(reply.text) + "\n\n")
+                out.write(to_text(reply.text) + "\n\n")
         out.flush()
     return EXIT_OK
 
@@ -247,8 +247,8 @@ def _validate(faq_dir: Path) -> int:
 
 
 def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
-    from bot.console import html_to_text
     from bot.conversation import build_conversation
+    from bot.markup import to_text
 
     conversation = build_conversation(settings, with_store=False)
     try:
@@ -257,7 +257,7 @@ def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
         ids = ", ".join(conversation.brain.kb.labels)
         print(f"kita-bot: unknown topic {label!r}; known: {ids}", file=sys.stderr)
         return EXIT_USAGE
-    print(reply.text if as_html else html_to_text(reply.text))
+    print(reply.text if as_html else to_text(reply.text))
     for row in reply.buttons:
         print("   ".join(f"[{b.label}]" + (f" {b.data}" if b.url else "") for b in row))
     return EXIT_OK

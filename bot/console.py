@@ -6,9 +6,7 @@ reply get letters (type a). Works interactively and with piped standard input.
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 import shutil
 import string
 import textwrap
@@ -31,19 +29,12 @@ from bot.events import (
     parse,
 )
 from bot.i18n import resolve_language
+from bot.markup import to_text
 from bot.models import Lang
 
 log = logging.getLogger(__name__)
 
-_TAG = re.compile(r"<[^>]+>")
-_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
 QUIT = ("/quit", "/exit", "/q")
-
-
-def html_to_text(text: str) -> str:
-    """Telegram HTML as readable plain text: links become "title (url)", tags disappear."""
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({html.unescape(m.group(1))})", text)
-    return html.unescape(_TAG.sub("", text))
 
 
 def wrap(text: str, width: int) -> str:
@@ -130,7 +121,7 @@ class Chat:
         pending = [topic for topic in (*families, *kitas) if ShowLabel(topic.id) in on_buttons]
         shown: set[str] = set()
         lines = []
-        for line in html_to_text(reply.text).splitlines():
+        for line in to_text(reply.text).splitlines():
             title = line[2:] if line.startswith("• ") else None
             topic = next((t for t in pending if title and t.title[reply.lang] == title), None)
             if topic is None:

@@ -1,13 +1,11 @@
 """Render replies: answers, menu, contact, hours, "did you mean", fallback and the small ones.
 
 Output is Telegram-flavoured HTML (b, i, a) in which every piece of content is escaped; the
-terminal chat turns it into plain text. Interface strings come from the catalogs, answers from faq/.
+terminal chat turns it into plain text (`markup.to_text`). Interface strings come from the catalogs, answers from faq/.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
@@ -25,6 +23,7 @@ from bot.events import (
 )
 from bot.hours import HoursStatus
 from bot.i18n import Translator
+from bot.markup import bold, escape, from_staff, italic, link
 from bot.models import (
     CONTACT,
     ELSEWHERE,
@@ -35,29 +34,6 @@ from bot.models import (
     Office,
     Topic,
 )
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_BULLET = re.compile(r"^\s*[-•]\s+")
-
-
-def escape(text: str) -> str:
-    """Escape text for Telegram HTML (only <, > and & matter; quotes are harmless)."""
-    return html.escape(text, quote=False)
-
-
-def markup(text: str) -> str:
-    """Staff markup (**bold**, "- " bullets, blank-line paragraphs) as escaped Telegram HTML."""
-    lines = []
-    for line in text.strip().splitlines():
-        line = escape(line.rstrip())
-        line = _BULLET.sub("• ", line)
-        lines.append(_BOLD.sub(r"<b>\1</b>", line))
-    return "\n".join(lines)
-
-
-def link(url: str, title: str) -> str:
-    """An HTML link with escaped title and URL."""
-    return f'<a href="{html.escape(url, quote=True)}">{escape(title)}</a>'
 
 
 def topic_button(topic: Topic, t: Translator) -> Button:
@@ -124,7 +100,7 @@ def weekly_hours(t: Translator, office: Office) -> list[str]:
 
 def where_to_go(t: Translator, office: Office, status: HoursStatus, now: datetime) -> str:
     """The short block under every answer: office, address, phone and whether it is open now."""
-    lines = [f"📍 <b>{escape(office.name[t.lang])}</b>, {escape(office.visiting_address[t.lang])}"]
+    lines = [f"📍 {bold(office.name[t.lang])}, {escape(office.visiting_address[t.lang])}"]
     if office.phones:
         lines.append(f"☎️ {escape(office.phones[0].number)}")
     lines.append(status_line(t, status, now))
@@ -158,7 +134,7 @@ def menu(t: Translator, kb: KnowledgeBase, intro: str | None = None) -> Reply:
     ):
         if group:
             titles = "\n".join(f"• {escape(topic.title[t.lang])}" for topic in group)
-            parts.append(f"<b>{escape(heading)}</b>\n{titles}")
+            parts.append(f"{bold(heading)}\n{titles}")
     ordered = [*families, *(topic for topic in kitas if topic not in families)]
     buttons = _rows([topic_button(topic, t) for topic in ordered])
     return _reply(t, "menu", "\n\n".join(parts), (*buttons, _service_buttons(t)))
@@ -201,12 +177,12 @@ def answer(
     now: datetime,
 ) -> Reply:
     """A topic's answer with its links, where to go next, and related-topic and feedback buttons."""
-    parts = [f"<b>{escape(topic.title[t.lang])}</b>", markup(topic.answer[t.lang])]
+    parts = [bold(topic.title[t.lang]), from_staff(topic.answer[t.lang])]
     if topic.links:
         parts.append("\n".join(f"🔗 {link(item.url, item.title[t.lang])}" for item in topic.links))
     parts.append(where_to_go(t, kb.office, status, now))
     checked = t.gettext("Checked on {date}", date=t.date(topic.reviewed))
-    parts.append(f"<i>{escape(checked)}</i>")
+    parts.append(italic(checked))
     related = [kb.topic(topic_id) for topic_id in topic.related]
     buttons: list[tuple[Button, ...]] = [
         *_rows([topic_button(other, t) for other in related if other is not None])
@@ -223,7 +199,7 @@ def answer(
 
 def contact(t: Translator, office: Office, status: HoursStatus, now: datetime) -> Reply:
     """The office's addresses, phones, e-mails and web pages, and whether it is open now."""
-    lines = [f"<b>{escape(office.name[t.lang])}</b>", ""]
+    lines = [bold(office.name[t.lang]), ""]
     visiting, postal = t.gettext("Visiting address"), t.gettext("Postal address")
     lines.append(f"📍 {escape(visiting)}: {escape(office.visiting_address[t.lang])}")
     lines.append(f"✉️ {escape(postal)}: {escape(office.postal_address[t.lang])}")
@@ -244,7 +220,7 @@ def hours(t: Translator, office: Office, status: HoursStatus, now: datetime) -> 
     """The week's office hours in the reader's language and whether the office is open now."""
     heading = t.gettext("Office hours: {office}", office=office.name[t.lang])
     lines = [
-        f"<b>{escape(heading)}</b>",
+        bold(heading),
         "",
         *weekly_hours(t, office),
         "",
@@ -252,7 +228,7 @@ def hours(t: Translator, office: Office, status: HoursStatus, now: datetime) -> 
     ]
     lines.append(escape(t.gettext("Closed on public holidays in Saxony.")))
     if office.hours_note:
-        lines.append(f"<i>{escape(office.hours_note[t.lang])}</i>")
+        lines.append(italic(office.hours_note[t.lang]))
     lines += ["", f"📍 {escape(office.visiting_address[t.lang])}"]
     buttons = (
         (
@@ -319,7 +295,7 @@ def fallback(
         part
         for part in (
             escape(intro),
-            f"📍 <b>{escape(office.name[t.lang])}</b>, {escape(office.visiting_address[t.lang])}\n{phones}\n{emails}",
+            f"📍 {bold(office.name[t.lang])}, {escape(office.visiting_address[t.lang])}\n{phones}\n{emails}",
             "\n".join([*weekly_hours(t, office), status_line(t, status, now)]),
         )
         if part
@@ -356,7 +332,7 @@ def help_text(t: Translator, kb: KnowledgeBase) -> Reply:
     heading = t.gettext("How to use this bot")
     text = "\n".join(
         [
-            f"<b>{escape(heading)}</b>",
+            bold(heading),
             escape(
                 t.gettext(
                     "Write your question in your own words, in Ukrainian, German or English, "
@@ -378,7 +354,7 @@ def privacy(t: Translator, operator: str, retention_days: int) -> Reply:
     """Who runs the bot, what it stores and for how long, and Telegram's role."""
     heading = t.gettext("Privacy")
     paragraphs = [
-        f"<b>{escape(heading)}</b>",
+        bold(heading),
         escape(t.gettext("This bot is operated by: {operator}.", operator=operator)),
         escape(
             t.gettext(

@@ -75,7 +75,7 @@ from bot.events import (
     parse,
 )
 from bot.flood import FloodLimiter, Verdict
-from bot.htmlsplit import split_html, to_plain
+from bot.markup import split, to_text
 from bot.models import Lang
 
 log = logging.getLogger(__name__)
@@ -458,7 +458,7 @@ class TelegramEdge:
     ) -> None:
         """Send each reply in order: long ones in several messages, buttons on the last."""
         for index, reply in enumerate(replies):
-            chunks = split_html(reply.text)
+            chunks = split(reply.text)
             markup = keyboard(reply.buttons)
             edited = index == 0 and edit is not None and len(chunks) == 1
             if edited and edit is not None and await self._edit(bot, edit, chunks[0], markup):
@@ -492,7 +492,7 @@ class TelegramEdge:
                 raise
             self.counters.plain_text_fallbacks += 1
             log.warning("Telegram could not parse our HTML; resending as plain text")
-            await bot.send_message(chat_id, to_plain(text), **options)
+            await bot.send_message(chat_id, to_text(text), **options)
         self.counters.messages_sent += 1
 
     async def _edit(
@@ -516,7 +516,7 @@ class TelegramEdge:
                 return False
             self.counters.plain_text_fallbacks += 1
             await bot.edit_message_text(
-                to_plain(text), message.chat.id, message.message_id, **options
+                to_text(text), message.chat.id, message.message_id, **options
             )
         return True
 

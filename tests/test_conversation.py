@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from datetime import datetime
 
@@ -23,6 +22,7 @@ from bot.events import (
     Who,
     parse,
 )
+from bot.markup import to_text
 from bot.models import SERVICE_INTENTS
 from tests.conftest import BERLIN, MONDAY_MORNING, TOPIC_IDS, WEDNESDAY
 
@@ -40,10 +40,6 @@ def actions(reply: Reply) -> list[Action | None]:
 def shown(reply: Reply) -> list[str]:
     """The labels the reply's buttons answer, in order."""
     return [a.label for a in actions(reply) if isinstance(a, ShowLabel)]
-
-
-def plain(reply: Reply) -> str:
-    return re.sub(r"<[^>]+>", "", reply.text)
 
 
 @pytest.mark.parametrize(
@@ -97,7 +93,7 @@ def test_a_question_is_answered_in_its_own_language(
 def test_an_answer_says_where_to_go_next(conversation: Conversation) -> None:
     reply = only(conversation.handle(TextEvent("Як записати дитину в садочок?"), Who()).replies)
     office = conversation.brain.kb.office
-    assert office.visiting_address["uk"] in plain(reply)
+    assert office.visiting_address["uk"] in to_text(reply.text)
     assert office.phones[0].number in reply.text
     assert "Зараз відкрито, до 12:00" in reply.text
     assert Feedback("registration", helpful=True) in actions(reply)
@@ -186,7 +182,7 @@ def test_english_hours_use_one_clock_style(make_conversation) -> None:
 
 def test_contact_lists_addresses_phone_and_email(conversation: Conversation) -> None:
     reply = only(conversation.handle(CommandEvent("contact"), Who(chosen_lang="en")).replies)
-    text = plain(reply)
+    text = to_text(reply.text)
     assert "Breitscheidstraße 78e" in text
     assert "Postfach 12 00 20, 01001 Dresden" in text
     assert "0351 488-5051" in text
@@ -225,7 +221,7 @@ def test_another_towns_question_is_sent_to_that_towns_own_offices(
 ) -> None:
     reply = only(conversation.handle(TextEvent(text), Who(client_lang=lang)).replies)
     assert reply.kind == "fallback"
-    assert words in plain(reply)
+    assert words in to_text(reply.text)
     assert "Breitscheidstraße 78e" in reply.text  # for those who do live in Dresden
 
 

@@ -24,7 +24,7 @@ from bot.events import (
     encode,
     parse,
 )
-from bot.htmlsplit import split_html
+from bot.markup import split, to_text
 from bot.telegram_bot import build_application
 from tests.fake_bot_api import TEST_TOKEN, Call, FakeBotApi, User, polling
 
@@ -96,8 +96,8 @@ async def test_a_ukrainian_question_is_answered_in_ukrainian(
     expected = said(conversation, TextEvent(UK_REGISTRATION), OKSANA)
     assert (expected.kind, expected.lang, expected.topic_id) == ("answer", "uk", "registration")
     api.send_text(OKSANA, UK_REGISTRATION)
-    sent = await replies_to(api, OKSANA, len(split_html(expected.text)))
-    assert [c.text for c in sent] == split_html(expected.text)
+    sent = await replies_to(api, OKSANA, len(split(expected.text)))
+    assert [c.text for c in sent] == split(expected.text)
     assert all(c.params["parse_mode"] == "HTML" for c in sent)
 
 
@@ -128,7 +128,7 @@ async def test_choosing_german_edits_the_greeting_and_later_answers_are_german(
     assert expected.lang == "de"
     api.send_text(OKSANA, UK_REGISTRATION)
     sent = await replies_to(api, OKSANA, 2)
-    assert sent[1].text == split_html(expected.text)[0]
+    assert sent[1].text == split(expected.text)[0]
 
 
 async def test_a_vague_question_gets_did_you_mean_buttons(
@@ -151,3 +151,18 @@ async def test_hours_and_a_sticker(api: FakeBotApi, conversation: Conversation, 
     hours, sticker = await replies_to(api, OKSANA, 2)
     assert hours.text == said(conversation, CommandEvent("hours"), OKSANA).text
     assert sticker.text == said(conversation, UnsupportedEvent(), OKSANA).text
+
+
+async def test_the_plain_text_fallback_keeps_the_addresses_of_the_links(
+    api: FakeBotApi, conversation: Conversation, bot: Any
+) -> None:
+    expected = said(conversation, TextEvent(UK_REGISTRATION), OKSANA)
+    topic = conversation.brain.kb.topic("registration")
+    assert topic is not None and topic.links and len(split(expected.text)) == 1
+    api.fail("sendMessage", 400, "Bad Request: can't parse entities: unexpected end tag at byte 9")
+    api.send_text(OKSANA, UK_REGISTRATION)
+    [fallback] = await replies_to(api, OKSANA, 1)
+    assert "parse_mode" not in fallback.params
+    assert fallback.text == to_text(expected.text)
+    for link in topic.links:
+        assert f"{link.title['uk']} ({link.url})" in fallback.text
