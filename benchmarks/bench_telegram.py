@@ -44,9 +44,9 @@ from telegram.ext import (  # noqa: E402
 )
 
 from bot.config import Settings  # noqa: E402
-from bot.conversation import build_conversation  # noqa: E402
-from bot.events import TextEvent, Who  # noqa: E402
+from bot.events import TextEvent  # noqa: E402
 from bot.markup import split  # noqa: E402
+from bot.service import build_service  # noqa: E402
 from bot.telegram_bot import build_application  # noqa: E402
 from tests.fake_bot_api import TEST_TOKEN, FakeBotApi, User, polling  # noqa: E402
 
@@ -244,18 +244,16 @@ def run(texts: Sequence[str], users: int, messages: int, timeout: float, product
             data_dir=Path(data),
             flood_messages=1_000_000,
         )
-        preview = build_conversation(settings, with_store=False)
+        preview = build_service(settings, with_store=False)
 
         def parts(text: str, code: str | None) -> int:
-            outcome = preview.handle(TextEvent(text), Who(client_lang=code))
+            outcome = preview.handle(0, TextEvent(text), client_lang=code, private=True)
             return sum(len(split(reply.text)) for reply in outcome.replies)
 
         def kita_bot(url: str) -> Any:
             configured = dataclasses.replace(settings, api_base_url=url)
             limiter = None if production else unthrottled()
-            return build_application(
-                configured, build_conversation(configured), rate_limiter=limiter
-            )
+            return build_application(configured, build_service(configured), rate_limiter=limiter)
 
         echo_plan = make_plan(texts, users, messages, lambda text, code: 1)
         floor = asyncio.run(measure("echo bot (floor)", echo_bot, echo_plan, timeout))

@@ -180,12 +180,16 @@ def _run(settings: Settings) -> int:
 
 
 def _chat(settings: Settings, lang: Lang | None) -> int:
-    from bot.console import run_chat
-    from bot.conversation import build_conversation
+    from bot.console import TERMINAL_USER, run_chat
+    from bot.service import SessionLanguages, build_service
 
-    conversation = build_conversation(settings)
+    # The person at the terminal runs the bot: staff commands work, and a language chosen here
+    # lasts for this session only.
+    service = build_service(
+        settings, languages=SessionLanguages(), admins=frozenset({TERMINAL_USER})
+    )
     return run_chat(
-        conversation,
+        service,
         sys.stdin,
         sys.stdout,
         lang=lang,
@@ -202,16 +206,19 @@ def _ask(
     source: TextIO,
     out: TextIO,
 ) -> int:
-    from bot.conversation import build_conversation
-    from bot.events import TextEvent, Who
+    from bot.console import TERMINAL_USER
+    from bot.events import TextEvent
     from bot.markup import to_text
+    from bot.service import build_service
 
-    conversation = build_conversation(settings, with_store=False)
+    service = build_service(settings, with_store=False)
+    if lang is not None:
+        service.remember_language(TERMINAL_USER, lang)
     questions = [" ".join(words)] if words else (line.strip() for line in source)
     for question in questions:
         if as_json:
             # Every input line gets its output line, a blank one too, so tools can zip them.
-            found = conversation.match(question)
+            found = service.brain.matcher.match(question)
             record = {
                 "label": found.label,
                 "score": round(found.score, 1),
@@ -220,8 +227,11 @@ def _ask(
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         elif question:
-            outcome = conversation.handle(
-                TextEvent(question), Who(chosen_lang=lang, client_lang=settings.terminal_lang)
+            outcome = service.handle(
+                TERMINAL_USER,
+                TextEvent(question),
+                client_lang=settings.terminal_lang,
+                private=True,
             )
             for reply in outcome.replies:
                 out.write(to_text(reply.text) + "\n\n")
@@ -247,14 +257,13 @@ def _validate(faq_dir: Path) -> int:
 
 
 def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
-    from bot.conversation import build_conversation
     from bot.markup import to_text
+    from bot.service import build_service
 
-    conversation = build_conversation(settings, with_store=False)
-    try:
-        reply = conversation.show(label, lang)
-    except KeyError:
-        ids = ", ".join(conversation.brain.kb.labels)
+    service = build_service(settings, with_store=False)
+    reply = service.show(label, lang)
+    if reply is None:
+        ids = ", ".join(service.brain.kb.labels)
         print(f"kita-bot: unknown topic {label!r}; known: {ids}", file=sys.stderr)
         return EXIT_USAGE
     print(reply.text if as_html else to_text(reply.text))
@@ -264,8 +273,8 @@ def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
 
 
 def _eval(settings: Settings, file: Path | None) -> int:
-    from bot.conversation import build_conversation
     from bot.evaluation import default_eval_file, evaluate, load_eval
+    from bot.service import build_service
 
     path = file or default_eval_file()
     if path is None:
@@ -274,8 +283,8 @@ def _eval(settings: Settings, file: Path | None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    conversation = build_conversation(settings, with_store=False)
-    report = evaluate(conversation.brain.matcher, load_eval(path))
+    service = build_service(settings, with_store=False)
+    report = evaluate(service.brain.matcher, load_eval(path))
     print(report.format())
     return EXIT_OK
 

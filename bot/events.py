@@ -1,12 +1,14 @@
-"""What the edges (Telegram, terminal) hand to the conversation, and what they get back.
+"""What the edges (Telegram, terminal) hand to the brain, and what they get back.
 
-Plain values, no I/O: an edge turns its input into an `Event` plus a `Who`, calls
-`Conversation.handle`, and delivers the `Reply` objects of the `Outcome` in order.
+Plain values, no I/O: an edge turns its input into an `Event` (button data parsed into an
+`Action` once, here), the service adds a `Who` and asks the brain, the edge delivers the `Reply`
+objects of the `Outcome` in order, and the service keeps its `records`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
+from datetime import date
 from typing import Final, Literal, TypeAlias, assert_never, get_args
 
 from bot.models import LANGUAGES, Lang
@@ -23,112 +25,23 @@ Command: TypeAlias = Literal[
     "unanswered",
     "reload",
 ]
-"""Commands the conversation knows; the admin ones answer only `Who.is_admin`."""
+"""Commands the bot knows; the staff's (stats, unanswered, reload) answer admins only."""
 
-COMMANDS: tuple[Command, ...] = get_args(Command)
-PUBLIC_COMMANDS: tuple[Command, ...] = COMMANDS[:7]
-ADMIN_COMMANDS: tuple[Command, ...] = COMMANDS[7:]
+COMMANDS: Final[tuple[Command, ...]] = get_args(Command)
 
 
 @dataclass(frozen=True)
 class Who:
-    """What the conversation may know about the sender: no id, no name."""
+    """What the brain may know about the sender: no id, no name."""
 
     chosen_lang: Lang | None = None
-    """The language the user picked earlier (stored by the edge), if any."""
+    """The language the user picked earlier, if any."""
     client_lang: str | None = None
     """Telegram's `language_code` or the terminal's default, e.g. "uk-UA"."""
     is_admin: bool = False
 
 
-@dataclass(frozen=True)
-class CommandEvent:
-    """A slash command. Unknown names arrive as `name=None` and get the help."""
-
-    name: Command | None
-    args: str = ""
-
-
-@dataclass(frozen=True)
-class TextEvent:
-    """Free text typed by the user (or a photo's caption)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class ButtonEvent:
-    """A button press, its data parsed by the edge; None for data we did not make (or no longer
-    understand), which gets the menu."""
-
-    action: Action | None
-
-
-@dataclass(frozen=True)
-class UnsupportedEvent:
-    """A sticker, voice message, location, photo without caption, ...: we only read text."""
-
-
-@dataclass(frozen=True)
-class FloodedEvent:
-    """The edge's flood limit tripped for this user; they get one "slow down" notice."""
-
-
-Event: TypeAlias = CommandEvent | TextEvent | ButtonEvent | UnsupportedEvent | FloodedEvent
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str
-    """`encode(action)`, at most 64 bytes (Telegram's callback_data limit); or a URL when `url`."""
-    url: bool = False
-
-
-Keyboard: TypeAlias = tuple[tuple[Button, ...], ...]
-"""Rows of buttons."""
-
-ReplyKind: TypeAlias = Literal[
-    "answer",
-    "suggest",
-    "fallback",
-    "smalltalk",
-    "menu",
-    "contact",
-    "hours",
-    "language",
-    "help",
-    "privacy",
-    "unsupported",
-    "slow-down",
-    "feedback",
-    "admin",
-    "error",
-]
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One message to send: Telegram-flavoured HTML (b, i, a, code) and inline buttons."""
-
-    text: str
-    kind: ReplyKind
-    lang: Lang
-    buttons: Keyboard = ()
-    topic_id: str | None = None
-    """The topic answered, for feedback and tests."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    replies: tuple[Reply, ...]
-    chosen_lang: Lang | None
-    """The user's language choice after this event; the edge stores it when it changed."""
-    toast: str | None = None
-    """A short text for Telegram's answerCallbackQuery pop-up (e.g. "Thanks for the feedback")."""
-
-
-# --- what a button does, and its data: the one codec ------------------------------------------
+# --- what a button does, and its data: the one codec -------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -218,3 +131,140 @@ def parse(data: str) -> Action | None:
         label, _, helpful = value.rpartition(":")
         return Feedback(label, helpful == "1") if label and helpful in ("0", "1") else None
     return None
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandEvent:
+    """A slash command. Unknown names arrive as `name=None` and get the help."""
+
+    name: Command | None
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class TextEvent:
+    """Free text typed by the user (or a photo's caption)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ButtonEvent:
+    """A button press, its data parsed by the edge; None for data we did not make (or no longer
+    understand), which gets the menu."""
+
+    action: Action | None
+
+
+@dataclass(frozen=True)
+class UnsupportedEvent:
+    """A sticker, voice message, location, photo without caption, ...: we only read text."""
+
+
+@dataclass(frozen=True)
+class FloodedEvent:
+    """The edge's flood limit tripped for this user; they get one "slow down" notice."""
+
+
+Event: TypeAlias = CommandEvent | TextEvent | ButtonEvent | UnsupportedEvent | FloodedEvent
+
+
+# --- replies ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+    """`encode(action)`, at most 64 bytes (Telegram's callback_data limit); or a URL when `url`."""
+    url: bool = False
+
+
+Keyboard: TypeAlias = tuple[tuple[Button, ...], ...]
+"""Rows of buttons."""
+
+ReplyKind: TypeAlias = Literal[
+    "answer",
+    "suggest",
+    "fallback",
+    "smalltalk",
+    "menu",
+    "contact",
+    "hours",
+    "language",
+    "help",
+    "privacy",
+    "unsupported",
+    "slow-down",
+    "feedback",
+    "admin",
+    "error",
+]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send: Telegram-flavoured HTML (b, i, a) and inline buttons."""
+
+    text: str
+    kind: ReplyKind
+    lang: Lang
+    buttons: Keyboard = ()
+    topic_id: str | None = None
+    """The label answered, for feedback and tests."""
+    listed: tuple[str, ...] = ()
+    """The labels of the text's "• " lines, in order (the menu's topics; a topic meant for
+    families and Kitas is listed twice), so that the terminal can number them."""
+
+
+# --- what to count ------------------------------------------------------------------------------
+
+PRESSED: Final = "button"
+"""The band of a question asked by pressing a button."""
+REJECTED: Final = "rejected"
+"""The band of a "none of these" press."""
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question typed or button pressed, for the daily counts."""
+
+    day: date
+    """The office's date (its time zone) when it was asked."""
+    lang: str
+    """The language it was written in (de, uk, en, ru); for a button, the reply's."""
+    label: str | None
+    """The label answered; None when there was no answer."""
+    band: str
+    """The matcher's band (answer, suggest, smalltalk, none), or PRESSED, or REJECTED."""
+    unanswered_text: str | None = None
+    """The question as typed when it got no answer or only a "did you mean", for staff."""
+
+
+@dataclass(frozen=True)
+class Rated:
+    """A 👍 or 👎 on the answer of a label."""
+
+    day: date
+    label: str
+    helpful: bool
+
+
+Record: TypeAlias = Asked | Rated
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the brain decided for one event."""
+
+    replies: tuple[Reply, ...] = ()
+    _: KW_ONLY
+    language_chosen: Lang | None = None
+    """A language the user chose with this event (to remember); None when they chose none."""
+    toast: str | None = None
+    """A short text for Telegram's answerCallbackQuery pop-up (e.g. "Thanks for the feedback")."""
+    records: tuple[Record, ...] = ()
+    """What to count; the service writes it, and a failing write never costs the reply."""

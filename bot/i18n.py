@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Final
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval, format_skeleton, get_day_names
@@ -23,6 +24,8 @@ DOMAIN = "messages"
 
 _FROM_MESSAGE: Mapping[str, Lang] = {"de": "de", "uk": "uk", "ru": "uk", "en": "en"}
 """Russian speakers from Ukraine get Ukrainian: we answer in de, uk and en only."""
+FOREIGN_LANG: Final[Lang] = "en"
+"""The answer language for a client language we do not speak."""
 
 
 class CatalogError(RuntimeError):
@@ -136,5 +139,5 @@ def resolve_language(
     if detected_confident and detected is not None and detected in _FROM_MESSAGE:
         return _FROM_MESSAGE[detected]
     if client_code:
-        return language_from_code(client_code) or "en"
+        return language_from_code(client_code) or FOREIGN_LANG
     return DEFAULT_LANG

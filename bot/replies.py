@@ -1,12 +1,14 @@
 """Render replies: answers, menu, contact, hours, "did you mean", fallback and the small ones.
 
 Output is Telegram-flavoured HTML (b, i, a) in which every piece of content is escaped; the
-terminal chat turns it into plain text (`markup.to_text`). Interface strings come from the catalogs, answers from faq/.
+terminal chat reads it as plain text (`markup.to_text`). Interface strings come from the
+catalogs, answers from faq/. Rendering only: what to render is the brain's decision.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.events import (
@@ -30,21 +32,38 @@ from bot.models import (
     LANGUAGES,
     OFFICE_HOURS,
     OUT_OF_SCOPE,
+    SERVICE_INTENTS,
     KnowledgeBase,
     Office,
     Topic,
 )
 
+_FLAGS = {"de": "🇩🇪", "uk": "🇺🇦", "en": "🇬🇧"}
+
+
+def _show(title: str, label: str) -> Button:
+    return Button(title, encode(ShowLabel(label)))
+
 
 def topic_button(topic: Topic, t: Translator) -> Button:
-    return Button(topic.title[t.lang], encode(ShowLabel(topic.id)))
+    """A button that answers `topic`, titled in the reader's language."""
+    return _show(topic.title[t.lang], topic.id)
+
+
+def _service_title(t: Translator, label: str) -> str:
+    return t.gettext("📍 Contact") if label == CONTACT else t.gettext("🕘 Office hours")
+
+
+def _service_button(t: Translator, label: str) -> Button:
+    return _show(_service_title(t, label), label)
 
 
 def _service_buttons(t: Translator) -> tuple[Button, ...]:
-    return (
-        Button(t.gettext("📍 Contact"), encode(ShowLabel(CONTACT))),
-        Button(t.gettext("🕘 Office hours"), encode(ShowLabel(OFFICE_HOURS))),
-    )
+    return tuple(_service_button(t, label) for label in SERVICE_INTENTS)
+
+
+def _all_topics(t: Translator) -> Button:
+    return Button(t.gettext("☰ All topics"), encode(Menu()))
 
 
 def _rows(buttons: Sequence[Button], per_row: int = 2) -> Keyboard:
@@ -111,9 +130,14 @@ def where_to_go(t: Translator, office: Office, status: HoursStatus, now: datetim
 
 
 def _reply(
-    t: Translator, kind: ReplyKind, text: str, buttons: Keyboard = (), topic: str | None = None
+    t: Translator,
+    kind: ReplyKind,
+    text: str,
+    buttons: Keyboard = (),
+    topic: str | None = None,
+    listed: tuple[str, ...] = (),
 ) -> Reply:
-    return Reply(text=text, kind=kind, lang=t.lang, buttons=buttons, topic_id=topic)
+    return Reply(text, kind, t.lang, buttons, topic, listed)
 
 
 def menu_groups(kb: KnowledgeBase) -> tuple[list[Topic], list[Topic]]:
@@ -128,6 +152,7 @@ def menu(t: Translator, kb: KnowledgeBase, intro: str | None = None) -> Reply:
     families, kitas = menu_groups(kb)
     parts = [escape(intro)] if intro else []
     parts.append(escape(t.gettext("Choose a topic or write your question in your own words.")))
+    listed: list[str] = []
     for heading, group in (
         (t.gettext("👪 For families"), families),
         (t.gettext("🏫 For Kitas and providers"), kitas),
@@ -135,9 +160,10 @@ def menu(t: Translator, kb: KnowledgeBase, intro: str | None = None) -> Reply:
         if group:
             titles = "\n".join(f"• {escape(topic.title[t.lang])}" for topic in group)
             parts.append(f"{bold(heading)}\n{titles}")
+            listed += (topic.id for topic in group)
     ordered = [*families, *(topic for topic in kitas if topic not in families)]
-    buttons = _rows([topic_button(topic, t) for topic in ordered])
-    return _reply(t, "menu", "\n\n".join(parts), (*buttons, _service_buttons(t)))
+    buttons = (*_rows([topic_button(topic, t) for topic in ordered]), _service_buttons(t))
+    return _reply(t, "menu", "\n\n".join(parts), buttons, listed=tuple(listed))
 
 
 def greeting(t: Translator, kb: KnowledgeBase) -> Reply:
@@ -149,19 +175,20 @@ def greeting(t: Translator, kb: KnowledgeBase) -> Reply:
         office=kb.office.name[t.lang],
     )
     reply = menu(t, kb, intro)
-    return Reply(reply.text, "menu", t.lang, (*reply.buttons, language_row()))
+    return replace(reply, buttons=(*reply.buttons, language_row(t)))
 
 
-def language_row() -> tuple[Button, ...]:
+def language_row(t: Translator) -> tuple[Button, ...]:
     """Language buttons, each labelled in its own language."""
-    return tuple(Button(_AUTONYMS[lang], encode(ChooseLanguage(lang))) for lang in LANGUAGES)
-
-
-_AUTONYMS = {"de": "🇩🇪 Deutsch", "uk": "🇺🇦 Українська", "en": "🇬🇧 English"}
+    return tuple(
+        Button(f"{_FLAGS[lang]} {t.language_name(lang)}", encode(ChooseLanguage(lang)))
+        for lang in LANGUAGES
+    )
 
 
 def language_picker(t: Translator) -> Reply:
-    return _reply(t, "language", escape(t.gettext("Choose your language:")), (language_row(),))
+    """/language without a choice: the language buttons."""
+    return _reply(t, "language", escape(t.gettext("Choose your language:")), (language_row(t),))
 
 
 def language_set(t: Translator, kb: KnowledgeBase) -> Reply:
@@ -193,7 +220,7 @@ def answer(
             Button(t.gettext("👎 Not helpful"), encode(Feedback(topic.id, helpful=False))),
         )
     )
-    buttons.append((Button(t.gettext("☰ All topics"), encode(Menu())), *_service_buttons(t)))
+    buttons.append((_all_topics(t), *_service_buttons(t)))
     return _reply(t, "answer", "\n\n".join(parts), tuple(buttons), topic.id)
 
 
@@ -207,16 +234,11 @@ def contact(t: Translator, office: Office, status: HoursStatus, now: datetime) -
     lines.extend(f"📧 {escape(e.label[t.lang])}: {escape(e.address)}" for e in office.emails)
     lines.extend(f"🌐 {link(w.url, w.title[t.lang])}" for w in office.websites)
     lines += ["", status_line(t, status, now)]
-    buttons = (
-        (
-            Button(t.gettext("🕘 Office hours"), encode(ShowLabel(OFFICE_HOURS))),
-            Button(t.gettext("☰ All topics"), encode(Menu())),
-        ),
-    )
+    buttons = ((_service_button(t, OFFICE_HOURS), _all_topics(t)),)
     return _reply(t, "contact", "\n".join(lines), buttons, CONTACT)
 
 
-def hours(t: Translator, office: Office, status: HoursStatus, now: datetime) -> Reply:
+def office_hours(t: Translator, office: Office, status: HoursStatus, now: datetime) -> Reply:
     """The week's office hours in the reader's language and whether the office is open now."""
     heading = t.gettext("Office hours: {office}", office=office.name[t.lang])
     lines = [
@@ -230,21 +252,14 @@ def hours(t: Translator, office: Office, status: HoursStatus, now: datetime) -> 
     if office.hours_note:
         lines.append(italic(office.hours_note[t.lang]))
     lines += ["", f"📍 {escape(office.visiting_address[t.lang])}"]
-    buttons = (
-        (
-            Button(t.gettext("📍 Contact"), encode(ShowLabel(CONTACT))),
-            Button(t.gettext("☰ All topics"), encode(Menu())),
-        ),
-    )
+    buttons = ((_service_button(t, CONTACT), _all_topics(t)),)
     return _reply(t, "hours", "\n".join(lines), buttons, OFFICE_HOURS)
 
 
 def label_title(t: Translator, kb: KnowledgeBase, label: str) -> str | None:
     """The button title for a topic id or a service intent."""
-    if label == CONTACT:
-        return t.gettext("📍 Contact")
-    if label == OFFICE_HOURS:
-        return t.gettext("🕘 Office hours")
+    if label in SERVICE_INTENTS:
+        return _service_title(t, label)
     topic = kb.topic(label)
     return topic.title[t.lang] if topic else None
 
@@ -255,7 +270,7 @@ def suggest(t: Translator, kb: KnowledgeBase, labels: Iterable[str]) -> Reply:
     for label in list(labels)[:3]:
         title = label_title(t, kb, label)
         if title is not None:
-            rows.append((Button(title, encode(ShowLabel(label))),))
+            rows.append((_show(title, label),))
     rows.append((Button(t.gettext("✖️ None of these"), encode(NoneOfThese())),))
     return _reply(
         t, "suggest", escape(t.gettext("I am not sure I understood. Did you mean:")), tuple(rows)
@@ -301,7 +316,8 @@ def fallback(
         if part
     )
     menu_reply = menu(t, kb)
-    return _reply(t, "fallback", text + "\n\n" + menu_reply.text, menu_reply.buttons)
+    text = f"{text}\n\n{menu_reply.text}"
+    return _reply(t, "fallback", text, menu_reply.buttons, listed=menu_reply.listed)
 
 
 def smalltalk(t: Translator, kb: KnowledgeBase, intent: str) -> Reply:
@@ -310,8 +326,7 @@ def smalltalk(t: Translator, kb: KnowledgeBase, intent: str) -> Reply:
         intro = t.gettext("You are welcome! Good luck to you and your family.")
     else:
         intro = t.gettext("Hello! How can I help you?")
-    reply = menu(t, kb, intro)
-    return Reply(reply.text, "smalltalk", t.lang, reply.buttons)
+    return replace(menu(t, kb, intro), kind="smalltalk")
 
 
 def command_descriptions(t: Translator) -> tuple[tuple[str, str], ...]:

@@ -58,7 +58,6 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError, Settings
-from bot.conversation import build_conversation
 from bot.events import (
     COMMANDS,
     ButtonEvent,
@@ -71,12 +70,11 @@ from bot.events import (
     Reply,
     TextEvent,
     UnsupportedEvent,
-    Who,
     parse,
 )
 from bot.flood import FloodLimiter, Verdict
 from bot.markup import split, to_text
-from bot.models import Lang
+from bot.service import CommandMenu, build_service
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +87,6 @@ POLL_TIMEOUT = 10
 RATE_LIMIT_RETRIES = 2
 """Retries after a 429, each after Telegram's retry_after."""
 CONCURRENT_UPDATES = 64
-COMMAND_MENU_CODES = ("de", "uk", "ru", "en")
-"""Telegram UI languages that get a command menu; each in the language the core answers them in."""
 CALLBACK_DATA_LIMIT = 64
 
 App: TypeAlias = Application[
@@ -105,16 +101,14 @@ Context: TypeAlias = ContextTypes.DEFAULT_TYPE
 
 
 class Core(Protocol):
-    """What the edge needs from `bot.conversation.Conversation`."""
+    """What the edge needs from `bot.service.ChatService`."""
 
-    def handle(self, event: Event, who: Who) -> Outcome: ...
-    def failure(self, who: Who) -> Outcome: ...
-    def command_descriptions(self, lang: Lang) -> tuple[tuple[str, str], ...]: ...
-    def resolve_client_language(self, code: str | None) -> Lang: ...
-    def language_of(self, user_id: int) -> Lang | None: ...
-    def remember_language(self, user_id: int, lang: Lang) -> None: ...
-    def forget_user(self, user_id: int) -> None: ...
-    def refresh_knowledge(self) -> None: ...
+    def handle(
+        self, user_id: int, event: Event, *, client_lang: str | None, private: bool
+    ) -> Outcome: ...
+    def forget(self, user_id: int) -> None: ...
+    def command_menus(self) -> Sequence[CommandMenu]: ...
+    def refresh(self) -> bool: ...
 
 
 @dataclass
@@ -224,11 +218,8 @@ class TelegramEdge:
     async def set_commands(self, bot: Bot) -> None:
         """Publish the command menu in each language, and a default for all other users."""
         try:
-            for code in (*COMMAND_MENU_CODES, None):
-                lang = self.core.resolve_client_language(code)
-                commands = [
-                    BotCommand(name, text) for name, text in self.core.command_descriptions(lang)
-                ]
+            for code, menu in self.core.command_menus():
+                commands = [BotCommand(name, text) for name, text in menu]
                 await bot.set_my_commands(commands, language_code=code)
         except (InvalidToken, Forbidden):
             raise
@@ -238,10 +229,8 @@ class TelegramEdge:
     async def _refresh_forever(self) -> None:
         while True:
             await asyncio.sleep(self.reload_seconds)
-            try:
-                await asyncio.to_thread(self.core.refresh_knowledge)
-            except Exception as exc:  # the last good knowledge base keeps serving
-                log.warning("reloading faq/ failed: %s", type(exc).__name__)
+            # Off the event loop: after an edit, loading faq/ and building the matcher take a while.
+            await asyncio.to_thread(self.core.refresh)
 
     # --- handlers ---
 
@@ -297,14 +286,11 @@ class TelegramEdge:
             return
         if verdict is Verdict.NOTIFY:
             self.counters.flood_notices += 1
-        stored = self.core.language_of(user.id)
         chat = query.message.chat if query.message is not None else None
-        who = self._who(user.id, user.language_code, stored, chat)
         action = parse(query.data or "")
         event: Event = ButtonEvent(action) if verdict is Verdict.ALLOW else FloodedEvent()
-        outcome = self._decide(event, who)
+        outcome = self._decide(user.id, event, user.language_code, chat)
         await self._answer(query, outcome.toast)
-        self._remember(user.id, stored, outcome.chosen_lang)
         if chat is None or not outcome.replies:
             return
         pressed = query.message if isinstance(query.message, Message) else None
@@ -355,46 +341,24 @@ class TelegramEdge:
         if verdict is Verdict.NOTIFY:
             self.counters.flood_notices += 1
             event = FloodedEvent()
-        stored = self.core.language_of(user.id)
-        who = self._who(user.id, user.language_code, stored, message.chat)
-        outcome = self._decide(event, who)
-        self._remember(user.id, stored, outcome.chosen_lang)
+        outcome = self._decide(user.id, event, user.language_code, message.chat)
         reply_to = message.message_id if message.chat.type != Chat.PRIVATE else None
         thread = message.message_thread_id if message.is_topic_message else None
         await self._deliver_guarded(
             context.bot, message.chat, user.id, outcome.replies, reply_to=reply_to, thread=thread
         )
 
-    def _who(
-        self, user_id: int, client_lang: str | None, stored: Lang | None, chat: Chat | None
-    ) -> Who:
-        # Admin answers (statistics) only in private chats, never in front of a group.
+    def _decide(
+        self, user_id: int, event: Event, client_lang: str | None, chat: Chat | None
+    ) -> Outcome:
         private = chat is not None and chat.type == Chat.PRIVATE
-        return Who(stored, client_lang, private and user_id in self.admins)
-
-    def _decide(self, event: Event, who: Who) -> Outcome:
-        try:
-            outcome = self.core.handle(event, who)
-        except Exception as exc:
-            self.counters.errors += 1
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-            log.error(
-                "%s in the conversation for %s\n%s",
-                type(exc).__name__,
-                type(event).__name__,
-                frames.rstrip(),
-            )
-            return self.core.failure(who)
+        outcome = self.core.handle(user_id, event, client_lang=client_lang, private=private)
         log.debug(
             "%s -> %s",
             type(event).__name__,
             ", ".join(f"{r.kind}/{r.lang}/{r.topic_id or '-'}" for r in outcome.replies) or "toast",
         )
         return outcome
-
-    def _remember(self, user_id: int, stored: Lang | None, chosen: Lang | None) -> None:
-        if chosen is not None and chosen != stored:
-            self.core.remember_language(user_id, chosen)
 
     def _addressed(self, message: Message, bot: Bot) -> bool:
         """In a group: a reply to one of our messages, or a mention of the bot."""
@@ -444,7 +408,7 @@ class TelegramEdge:
             self.counters.blocked += 1
             log.info("a chat refused our message (403); blocked so far: %d", self.counters.blocked)
             if chat.type == Chat.PRIVATE:
-                self.core.forget_user(user_id)
+                self.core.forget(user_id)
 
     async def _deliver(
         self,
@@ -545,7 +509,7 @@ def webhook_path(settings: Settings) -> str:
 
 
 def build_application(
-    settings: Settings, conversation: Core, *, rate_limiter: BaseRateLimiter[int] | None = None
+    settings: Settings, service: Core, *, rate_limiter: BaseRateLimiter[int] | None = None
 ) -> App:
     """All wiring in one place, in reading order: connection, limits, handlers, start-up work.
 
@@ -553,7 +517,7 @@ def build_application(
     only the benchmark passes one, to measure our own cost rather than Telegram's limit.
     """
     edge = TelegramEdge(
-        core=conversation,
+        core=service,
         admins=settings.admins,
         flood=FloodLimiter(settings.flood_messages, settings.flood_seconds),
         reload_seconds=settings.reload_seconds,
@@ -606,8 +570,7 @@ def run_bot(settings: Settings) -> int:
     warnings.filterwarnings(
         "ignore", message=".*attribute `retry_after`", category=PTBDeprecationWarning
     )
-    conversation = build_conversation(settings)
-    application = build_application(settings, conversation)
+    application = build_application(settings, build_service(settings))
     try:
         if settings.webhook_url and settings.webhook_secret:
             log.info("receiving updates by webhook on port %d", settings.webhook_port)

@@ -104,12 +104,6 @@ ALLOWED: dict[str, frozenset[str]] = {
 """Module or package of bot/ -> the modules and packages of bot/ it may import."""
 
 TEMPORARY: dict[str, frozenset[str]] = {
-    # Until issue 15's service step: the brain still holds storage, settings and reloading,
-    # and the edges still call it directly.
-    "conversation": frozenset({"config", "knowledge", "store", "stats"}),
-    "console": frozenset({"conversation", "replies", "i18n"}),
-    "telegram_bot": frozenset({"conversation"}),
-    "cli": frozenset({"conversation"}),
     # Until paths.py is folded into config.py.
     "config": frozenset({"paths"}),
     "i18n": frozenset({"paths"}),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import logging
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,9 @@ from bot.events import (
     ShowLabel,
     TextEvent,
     UnsupportedEvent,
-    Who,
     encode,
 )
-from bot.models import Lang
+from bot.service import CommandMenu
 from bot.telegram_bot import (
     RATE_LIMIT_RETRIES,
     build_application,
@@ -58,70 +58,56 @@ MENU_BUTTONS = (
 
 
 class StubCore:
-    """Answers predictably and records what it was asked."""
+    """Stands in for the service: answers predictably and records what it was asked."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[Event, Who]] = []
-        self.languages: dict[int, Lang] = {}
+        self.calls: list[tuple[int, Event, str | None, bool]] = []
         self.forgotten: list[int] = []
+        self.refreshed_in: list[threading.Thread] = []
 
-    def handle(self, event: Event, who: Who) -> Outcome:
-        self.events.append((event, who))
-        lang: Lang = who.chosen_lang or "de"
+    def handle(
+        self, user_id: int, event: Event, *, client_lang: str | None, private: bool
+    ) -> Outcome:
+        self.calls.append((user_id, event, client_lang, private))
         match event:
             case TextEvent(text="boom"):
                 raise RuntimeError(f"the user wrote: {event.text}")
             case TextEvent(text="long"):
-                return self._say(who, Reply(LONG_ANSWER, "answer", lang, MENU_BUTTONS))
+                return Outcome((Reply(LONG_ANSWER, "answer", "de", MENU_BUTTONS),))
             case TextEvent(text="two"):
-                return self._say(who, Reply("first", "answer", lang), Reply("second", "menu", lang))
+                return Outcome((Reply("first", "answer", "de"), Reply("second", "menu", "de")))
             case TextEvent(text=text):
-                return self._say(
-                    who, Reply(f"echo: {html.escape(text)}", "answer", lang, MENU_BUTTONS)
-                )
+                return Outcome((Reply(f"echo: {html.escape(text)}", "answer", "de", MENU_BUTTONS),))
             case ButtonEvent(action=ChooseLanguage(lang=chosen)):
                 reply = Reply(f"<b>Мова</b>: {chosen}", "menu", chosen, MENU_BUTTONS)
-                return Outcome((reply,), chosen, toast=chosen)
+                return Outcome((reply,), language_chosen=chosen, toast=chosen)
             case ButtonEvent(action=Feedback()):
-                return Outcome((), who.chosen_lang, toast="Danke!")
+                return Outcome(toast="Danke!")
             case ButtonEvent(action=action):
-                return self._say(who, Reply(f"button {action}", "answer", lang))
+                return Outcome((Reply(f"button {action}", "answer", "de"),))
             case CommandEvent(name=name, args=args):
-                admin = " admin" if who.is_admin else ""
-                return self._say(who, Reply(f"command {name} {args}{admin}".strip(), "help", lang))
+                return Outcome((Reply(f"command {name} {args}".strip(), "help", "de"),))
             case UnsupportedEvent():
-                return self._say(who, Reply("please type", "unsupported", lang))
+                return Outcome((Reply("please type", "unsupported", "de"),))
             case FloodedEvent():
-                return self._say(who, Reply("slow down", "slow-down", lang))
+                return Outcome((Reply("slow down", "slow-down", "de"),))
         raise AssertionError(event)
 
-    def _say(self, who: Who, *replies: Reply) -> Outcome:
-        return Outcome(replies, who.chosen_lang)
-
-    def failure(self, who: Who) -> Outcome:
-        return self._say(who, Reply("sorry", "error", who.chosen_lang or "de"))
-
-    def command_descriptions(self, lang: Lang) -> tuple[tuple[str, str], ...]:
-        return (("topics", f"topics ({lang})"), ("help", f"help ({lang})"))
-
-    def resolve_client_language(self, code: str | None) -> Lang:
-        return {"de": "de", "uk": "uk", "ru": "uk"}.get(code or "", "en")  # type: ignore[return-value]
-
-    def language_of(self, user_id: int) -> Lang | None:
-        return self.languages.get(user_id)
-
-    def remember_language(self, user_id: int, lang: Lang) -> None:
-        self.languages[user_id] = lang
-
-    def forget_user(self, user_id: int) -> None:
+    def forget(self, user_id: int) -> None:
         self.forgotten.append(user_id)
-        self.languages.pop(user_id, None)
 
-    def refresh_knowledge(self) -> None:
-        pass
+    def command_menus(self) -> tuple[CommandMenu, ...]:
+        def menu(lang: str) -> tuple[tuple[str, str], ...]:
+            return (("topics", f"topics ({lang})"), ("help", f"help ({lang})"))
+
+        return (("de", menu("de")), ("uk", menu("uk")), ("ru", menu("uk")), (None, menu("en")))
+
+    def refresh(self) -> bool:
+        self.refreshed_in.append(threading.current_thread())
+        return False
 
     def texts(self) -> list[Event]:
-        return [event for event, _ in self.events]
+        return [event for _, event, _, _ in self.calls]
 
 
 @pytest.fixture(autouse=True)
@@ -192,9 +178,7 @@ async def test_text_is_answered_as_html_with_buttons(
         {"text": "Anmeldung", "callback_data": REGISTRATION},
         {"text": "Website", "url": "https://www.dresden.de"},
     ]
-    [(event, who)] = core.events
-    assert event == TextEvent("Kita <Platz> & Hort")
-    assert who == Who(chosen_lang=None, client_lang="uk", is_admin=False)
+    assert core.calls == [(OLENA.id, TextEvent("Kita <Platz> & Hort"), "uk", True)]
 
 
 async def test_replies_arrive_in_order(api: FakeBotApi, bot: Any) -> None:
@@ -236,14 +220,19 @@ async def test_commands_map_to_command_events(api: FakeBotApi, core: StubCore, b
     ]
 
 
-async def test_admin_commands_carry_the_admin_flag_in_private_chats_only(
+async def test_the_service_hears_who_wrote_and_whether_the_chat_is_private(
     api: FakeBotApi, core: StubCore, bot: Any
 ) -> None:
+    # Staff commands answer admins in private chats only: the service decides, from these.
     api.send_command(ADMIN, "/stats 7")
     api.send_command(ADMIN, "/stats@KitaTestBot", GROUP)
     await replies_to(api, ADMIN.id, 1)
     await replies_to(api, GROUP.id, 1)
-    assert [who.is_admin for _, who in core.events] == [True, False]
+    assert [(user, private) for user, _, _, private in core.calls] == [
+        (ADMIN.id, True),
+        (ADMIN.id, False),
+    ]
+    assert core.calls[0][1] == CommandEvent("stats", "7")
 
 
 async def test_media_without_text_gets_please_type_and_a_caption_is_read(
@@ -312,7 +301,7 @@ async def test_feedback_gets_a_toast_and_no_message(api: FakeBotApi, bot: Any) -
     assert [c.text for c in api.sent(OLENA.id)] == ["echo: Kita"]
 
 
-async def test_choosing_a_language_edits_the_menu_and_is_remembered(
+async def test_choosing_a_language_edits_the_menu_it_was_chosen_on(
     api: FakeBotApi, core: StubCore, bot: Any
 ) -> None:
     api.send_text(OLENA, "Kita")
@@ -322,10 +311,8 @@ async def test_choosing_a_language_edits_the_menu_and_is_remembered(
     [edit] = api.calls_to("editMessageText")
     assert edit.params["message_id"] == menu.params["_result"]["message_id"]
     assert edit.text == "<b>Мова</b>: uk" and edit.buttons
-    assert core.languages == {OLENA.id: "uk"}
-    api.send_text(OLENA, "садок")
-    await replies_to(api, OLENA.id, 2)
-    assert core.events[-1][1].chosen_lang == "uk"
+    assert core.texts()[-1] == ButtonEvent(ChooseLanguage("uk"))
+    assert len(api.sent(OLENA.id)) == 1  # edited, not sent again
 
 
 async def test_an_unchanged_edit_counts_as_success(api: FakeBotApi, bot: Any) -> None:
@@ -435,17 +422,30 @@ async def test_unparsable_html_is_resent_once_as_plain_text(api: FakeBotApi, bot
     assert sent.buttons  # the keyboard survives
 
 
-async def test_a_failing_conversation_gets_an_apology_and_logs_no_text(
+async def test_an_error_behind_the_edge_is_logged_without_text_and_the_bot_goes_on(
     api: FakeBotApi, bot: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # The service apologises for the brain's failures itself (test_service.py); anything that
+    # still escapes reaches the error handler, which logs no text and no id.
     caplog.set_level(logging.DEBUG)
     api.send_text(OLENA, "boom")
+    assert await api.until(lambda: edge_of(bot).counters.errors == 1)
+    api.send_text(OLENA, "Kita")
     [sent] = await replies_to(api, OLENA.id, 1)
-    assert sent.text == "sorry"
+    assert sent.text == "echo: Kita"
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot."))
-    assert "RuntimeError in the conversation for TextEvent" in logged
+    assert "RuntimeError while handling message" in logged
     assert "boom" not in logged
     assert str(OLENA.id) not in logged
+
+
+async def test_faq_is_refreshed_in_the_background_off_the_event_loop(
+    api: FakeBotApi, core: StubCore, tmp_path: Path
+) -> None:
+    application = build_application(settings_for(api, tmp_path, reload_seconds=0.05), core)
+    async with polling(application):
+        assert await api.until(lambda: len(core.refreshed_in) >= 2)
+    assert threading.main_thread() not in core.refreshed_in
 
 
 # --- flood ---

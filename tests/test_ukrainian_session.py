@@ -6,7 +6,7 @@ import re
 
 from babel.messages.pofile import read_po
 
-from bot.conversation import Conversation
+from bot.conversation import Brain, Conversation
 from bot.events import (
     ButtonEvent,
     ChooseLanguage,
@@ -16,13 +16,19 @@ from bot.events import (
     FloodedEvent,
     Menu,
     NoneOfThese,
+    Outcome,
     ShowLabel,
     TextEvent,
     UnsupportedEvent,
     Who,
 )
 from bot.i18n import po_path
+from bot.service import ChatService
+from bot.store import Store
 from tests.conftest import WEDNESDAY
+from tests.helpers import FixedBrain
+
+OLENA = 555000222
 
 SESSION: list[Event] = [
     CommandEvent("topics"),
@@ -64,18 +70,20 @@ def english_interface_phrases() -> list[str]:
     return phrases
 
 
-def test_every_line_is_ukrainian_after_choosing_ukrainian(make_conversation) -> None:
-    conversation: Conversation = make_conversation(WEDNESDAY)
-    greeting = conversation.handle(CommandEvent("start"), Who(client_lang="de-DE"))
-    assert greeting.replies[0].lang == "de"
-    chosen = conversation.handle(
-        ButtonEvent(ChooseLanguage("uk")), Who(client_lang="de-DE")
-    ).chosen_lang
-    assert chosen == "uk"
+def test_every_line_is_ukrainian_after_choosing_ukrainian(
+    brain: Brain, conversation: Conversation, store: Store
+) -> None:
+    service = ChatService(FixedBrain(brain), conversation, store=store, clock=lambda: WEDNESDAY)
+
+    def say(event: Event) -> Outcome:
+        return service.handle(OLENA, event, client_lang="de-DE", private=True)
+
+    assert say(CommandEvent("start")).replies[0].lang == "de"
+    assert say(ButtonEvent(ChooseLanguage("uk"))).language_chosen == "uk"
     texts: list[str] = []
     for event in SESSION:
-        outcome = conversation.handle(event, Who(chosen_lang=chosen, client_lang="de-DE"))
-        assert outcome.chosen_lang == "uk"
+        outcome = say(event)
+        assert store.language_of(OLENA) == "uk"
         assert all(reply.lang == "uk" for reply in outcome.replies)
         texts += [reply.text for reply in outcome.replies]
         texts += [
