@@ -96,6 +96,8 @@ class Driver:
 
     api: FakeBotApi
     users: dict[int, _UserState]
+    pause: float = 0.0
+    """Seconds a user reads an answer before sending the next message (0: at once)."""
     latencies: list[float] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
     finished_at: float = 0.0
@@ -125,7 +127,10 @@ class Driver:
             state.received = 0
             state.index += 1
             if state.index < len(state.plan):
-                self._push(state)
+                if self.pause:
+                    threading.Timer(self.pause, self._push, (state,)).start()
+                else:
+                    self._push(state)
                 return
             self._active -= 1
             if self._active == 0:
@@ -175,12 +180,12 @@ def make_plan(
     return plan
 
 
-def serve_fake(conn: Connection, timeout: float) -> None:
+def serve_fake(conn: Connection, timeout: float, pause: float = 0.0) -> None:
     """In a separate process, so that the fake server and the users do not share the bot's GIL."""
     with FakeBotApi() as api:
         conn.send(api.url)
         plan: Plan = conn.recv()
-        driver = Driver(api, {user.id: _UserState(user, items) for user, items in plan})
+        driver = Driver(api, {user.id: _UserState(user, items) for user, items in plan}, pause)
         api.on_call = driver.on_call
         started = driver.start()
         finished = driver.done.wait(timeout)
@@ -188,11 +193,14 @@ def serve_fake(conn: Connection, timeout: float) -> None:
         conn.recv()  # the bot has stopped polling: now the server may go
 
 
-async def measure(name: str, build: Callable[[str], Any], plan: Plan, timeout: float) -> Result:
-    """Run the bot built by `build(api_url)` against a fake server process playing `plan`."""
+async def measure(
+    name: str, build: Callable[[str], Any], plan: Plan, timeout: float, pause: float = 0.0
+) -> Result:
+    """Run the bot built by `build(api_url)` against a fake server process playing `plan`,
+    each user pausing `pause` seconds between an answer and their next message."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=serve_fake, args=(theirs, timeout), daemon=True)
+    process = context.Process(target=serve_fake, args=(theirs, timeout, pause), daemon=True)
     process.start()
     try:
         url = await asyncio.to_thread(ours.recv)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO, TypeAlias, assert_never
 from zoneinfo import ZoneInfo
 
 from bot import __version__
@@ -17,6 +17,8 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.models import LANGUAGES, Lang
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+Subcommand: TypeAlias = Literal["run", "chat", "ask", "validate", "show", "eval", "stats"]
 
 
 def _lang(value: str) -> Lang:
@@ -145,7 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    match args.command:
+    command: Subcommand | None = args.command
+    match command:
         case None if settings.token:
             return _run(settings)
         case None:
@@ -169,13 +172,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return _eval(settings, args.file)
         case "stats":
             return _stats(settings, args.days, args.csv, args.lang)
-    raise AssertionError(args.command)
+        case _:
+            assert_never(command)
 
 
 def _run(settings: Settings) -> int:
     from bot.telegram_bot import run_bot
 
-    settings.require_token()
     return run_bot(settings)
 
 
@@ -307,7 +310,7 @@ def _stats(settings: Settings, days: int, as_csv: bool, lang: Lang) -> int:
     if as_csv:
         sys.stdout.write(stats.to_csv(report))
         return EXIT_OK
-    t = Catalogs.load()[lang]
+    t = Catalogs.load(settings.locales_dir)[lang]
     print(stats.format_summary(report, t))
     print()
     print(stats.format_unanswered(report, t))

@@ -45,7 +45,7 @@ def _show(title: str, label: str) -> Button:
     return Button(title, encode(ShowLabel(label)))
 
 
-def topic_button(topic: Topic, t: Translator) -> Button:
+def _topic_button(topic: Topic, t: Translator) -> Button:
     """A button that answers `topic`, titled in the reader's language."""
     return _show(topic.title[t.lang], topic.id)
 
@@ -88,7 +88,7 @@ def _when(t: Translator, moment: datetime, today: date) -> str:
     return t.gettext("on {date} at {time}", date=t.date(moment.date()), time=clock)
 
 
-def status_line(t: Translator, status: HoursStatus, now: datetime) -> str:
+def _status_line(t: Translator, status: HoursStatus, now: datetime) -> str:
     """ "Open now, until 12:00" or "Closed now, next opening Tuesday at 09:00"."""
     parts = []
     if status.holiday_today:
@@ -105,7 +105,7 @@ def status_line(t: Translator, status: HoursStatus, now: datetime) -> str:
     return escape(" ".join(parts))
 
 
-def weekly_hours(t: Translator, office: Office) -> list[str]:
+def _weekly_hours(t: Translator, office: Office) -> list[str]:
     """One line per weekday Monday-Friday (and weekend days with hours): name and intervals."""
     lines = []
     for day in range(7):
@@ -117,12 +117,12 @@ def weekly_hours(t: Translator, office: Office) -> list[str]:
     return lines
 
 
-def where_to_go(t: Translator, office: Office, status: HoursStatus, now: datetime) -> str:
+def _where_to_go(t: Translator, office: Office, status: HoursStatus, now: datetime) -> str:
     """The short block under every answer: office, address, phone and whether it is open now."""
     lines = [f"📍 {bold(office.name[t.lang])}, {escape(office.visiting_address[t.lang])}"]
     if office.phones:
         lines.append(f"☎️ {escape(office.phones[0].number)}")
-    lines.append(status_line(t, status, now))
+    lines.append(_status_line(t, status, now))
     return "\n".join(lines)
 
 
@@ -140,7 +140,7 @@ def _reply(
     return Reply(text, kind, t.lang, buttons, topic, listed)
 
 
-def menu_groups(kb: KnowledgeBase) -> tuple[list[Topic], list[Topic]]:
+def _menu_groups(kb: KnowledgeBase) -> tuple[list[Topic], list[Topic]]:
     """The menu's two lists in menu order: for families, for Kitas ("both" topics are in each)."""
     families = [topic for topic in kb.topics if topic.audience in ("families", "both")]
     kitas = [topic for topic in kb.topics if topic.audience in ("kitas", "both")]
@@ -149,7 +149,7 @@ def menu_groups(kb: KnowledgeBase) -> tuple[list[Topic], list[Topic]]:
 
 def menu(t: Translator, kb: KnowledgeBase, intro: str | None = None) -> Reply:
     """The topic menu, grouped for families and for Kitas, with contact and hours buttons."""
-    families, kitas = menu_groups(kb)
+    families, kitas = _menu_groups(kb)
     parts = [escape(intro)] if intro else []
     parts.append(escape(t.gettext("Choose a topic or write your question in your own words.")))
     listed: list[str] = []
@@ -162,7 +162,7 @@ def menu(t: Translator, kb: KnowledgeBase, intro: str | None = None) -> Reply:
             parts.append(f"{bold(heading)}\n{titles}")
             listed += (topic.id for topic in group)
     ordered = [*families, *(topic for topic in kitas if topic not in families)]
-    buttons = (*_rows([topic_button(topic, t) for topic in ordered]), _service_buttons(t))
+    buttons = (*_rows([_topic_button(topic, t) for topic in ordered]), _service_buttons(t))
     return _reply(t, "menu", "\n\n".join(parts), buttons, listed=tuple(listed))
 
 
@@ -175,10 +175,10 @@ def greeting(t: Translator, kb: KnowledgeBase) -> Reply:
         office=kb.office.name[t.lang],
     )
     reply = menu(t, kb, intro)
-    return replace(reply, buttons=(*reply.buttons, language_row(t)))
+    return replace(reply, buttons=(*reply.buttons, _language_row(t)))
 
 
-def language_row(t: Translator) -> tuple[Button, ...]:
+def _language_row(t: Translator) -> tuple[Button, ...]:
     """Language buttons, each labelled in its own language."""
     return tuple(
         Button(f"{_FLAGS[lang]} {t.language_name(lang)}", encode(ChooseLanguage(lang)))
@@ -188,7 +188,7 @@ def language_row(t: Translator) -> tuple[Button, ...]:
 
 def language_picker(t: Translator) -> Reply:
     """/language without a choice: the language buttons."""
-    return _reply(t, "language", escape(t.gettext("Choose your language:")), (language_row(t),))
+    return _reply(t, "language", escape(t.gettext("Choose your language:")), (_language_row(t),))
 
 
 def language_set(t: Translator, kb: KnowledgeBase) -> Reply:
@@ -207,12 +207,12 @@ def answer(
     parts = [bold(topic.title[t.lang]), from_staff(topic.answer[t.lang])]
     if topic.links:
         parts.append("\n".join(f"🔗 {link(item.url, item.title[t.lang])}" for item in topic.links))
-    parts.append(where_to_go(t, kb.office, status, now))
+    parts.append(_where_to_go(t, kb.office, status, now))
     checked = t.gettext("Checked on {date}", date=t.date(topic.reviewed))
     parts.append(italic(checked))
     related = [kb.topic(topic_id) for topic_id in topic.related]
     buttons: list[tuple[Button, ...]] = [
-        *_rows([topic_button(other, t) for other in related if other is not None])
+        *_rows([_topic_button(other, t) for other in related if other is not None])
     ]
     buttons.append(
         (
@@ -233,7 +233,7 @@ def contact(t: Translator, office: Office, status: HoursStatus, now: datetime) -
     lines.extend(f"☎️ {escape(p.label[t.lang])}: {escape(p.number)}" for p in office.phones)
     lines.extend(f"📧 {escape(e.label[t.lang])}: {escape(e.address)}" for e in office.emails)
     lines.extend(f"🌐 {link(w.url, w.title[t.lang])}" for w in office.websites)
-    lines += ["", status_line(t, status, now)]
+    lines += ["", _status_line(t, status, now)]
     buttons = ((_service_button(t, OFFICE_HOURS), _all_topics(t)),)
     return _reply(t, "contact", "\n".join(lines), buttons, CONTACT)
 
@@ -244,9 +244,9 @@ def office_hours(t: Translator, office: Office, status: HoursStatus, now: dateti
     lines = [
         bold(heading),
         "",
-        *weekly_hours(t, office),
+        *_weekly_hours(t, office),
         "",
-        status_line(t, status, now),
+        _status_line(t, status, now),
     ]
     lines.append(escape(t.gettext("Closed on public holidays in Saxony.")))
     if office.hours_note:
@@ -256,7 +256,7 @@ def office_hours(t: Translator, office: Office, status: HoursStatus, now: dateti
     return _reply(t, "hours", "\n".join(lines), buttons, OFFICE_HOURS)
 
 
-def label_title(t: Translator, kb: KnowledgeBase, label: str) -> str | None:
+def _label_title(t: Translator, kb: KnowledgeBase, label: str) -> str | None:
     """The button title for a topic id or a service intent."""
     if label in SERVICE_INTENTS:
         return _service_title(t, label)
@@ -268,7 +268,7 @@ def suggest(t: Translator, kb: KnowledgeBase, labels: Iterable[str]) -> Reply:
     """ "Did you mean": up to three candidates as buttons, and "none of these"."""
     rows: list[tuple[Button, ...]] = []
     for label in list(labels)[:3]:
-        title = label_title(t, kb, label)
+        title = _label_title(t, kb, label)
         if title is not None:
             rows.append((_show(title, label),))
     rows.append((Button(t.gettext("✖️ None of these"), encode(NoneOfThese())),))
@@ -311,7 +311,7 @@ def fallback(
         for part in (
             escape(intro),
             f"📍 {bold(office.name[t.lang])}, {escape(office.visiting_address[t.lang])}\n{phones}\n{emails}",
-            "\n".join([*weekly_hours(t, office), status_line(t, status, now)]),
+            "\n".join([*_weekly_hours(t, office), _status_line(t, status, now)]),
         )
         if part
     )

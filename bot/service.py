@@ -166,8 +166,7 @@ class ChatService:
             log_failure(log, exc, f"in the conversation for {type(event).__name__}")
             return self._conversation.failure(who)
         if outcome.language_chosen is not None and outcome.language_chosen != stored:
-            with self._storage("remembering a language"):
-                self._languages.remember_language(user_id, outcome.language_chosen)
+            self.remember_language(user_id, outcome.language_chosen)
         self._write(outcome.records)
         return outcome
 
@@ -284,7 +283,9 @@ def build_service(
     store = Store(settings.data_dir, settings.retention_days) if with_store else None
     brains = LiveBrain(LiveKnowledge(settings.faq_dir, min_interval=settings.reload_seconds))
     conversation = Conversation(
-        Catalogs.load(), operator=settings.operator, retention_days=settings.retention_days
+        Catalogs.load(settings.locales_dir),
+        operator=settings.operator,
+        retention_days=settings.retention_days,
     )
     return ChatService(
         brains,

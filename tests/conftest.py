@@ -43,7 +43,7 @@ TOPIC_IDS = (
 
 @pytest.fixture(scope="session")
 def catalogs() -> Catalogs:
-    return Catalogs.load()
+    return Catalogs.load(LOCALES_DIR)
 
 
 @pytest.fixture(scope="session")

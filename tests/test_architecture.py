@@ -12,8 +12,6 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
 
@@ -103,14 +101,6 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 """Module or package of bot/ -> the modules and packages of bot/ it may import."""
 
-TEMPORARY: dict[str, frozenset[str]] = {
-    # Until paths.py is folded into config.py.
-    "config": frozenset({"paths"}),
-    "i18n": frozenset({"paths"}),
-    "paths": frozenset(),
-}
-"""Exceptions to ALLOWED while the house is rebuilt; each must still be needed (tested below)."""
-
 THIRD_PARTY: dict[str, frozenset[str]] = {
     "telegram": frozenset({"telegram_bot"}),
     "httpx": frozenset({"telegram_bot"}),
@@ -174,15 +164,14 @@ def imports_of(source: str, module: str, *, package: bool = False) -> Imports:
 
 def broken_rules(unit: str, imports: Imports) -> list[str]:
     """Every house rule that `unit` (a module or package of bot/) breaks with `imports`."""
-    temporary = TEMPORARY.get(unit, frozenset())
-    if unit not in ALLOWED and unit not in TEMPORARY:
+    if unit not in ALLOWED:
         return [f"{unit} is not in ALLOWED: give it its place in the house"]
-    allowed = ALLOWED.get(unit, frozenset()) | temporary | {unit, "__init__"}
+    allowed = ALLOWED[unit] | {unit, "__init__"}
     broken = [f"{unit} imports {other}" for other in sorted(imports.ours - allowed)]
     if unit in BRAIN:
         broken += [
             f"the brain's {unit} imports {other} (storage, settings or an edge)"
-            for other in sorted(imports.ours & NEVER_IN_BRAIN - temporary)
+            for other in sorted(imports.ours & NEVER_IN_BRAIN)
         ]
     broken += [
         f"{unit} imports {library}, which only {', '.join(sorted(owners))} may"
@@ -293,14 +282,3 @@ def test_a_module_without_a_place_in_the_house_is_caught() -> None:
     assert broken_rules("helpers", Imports(frozenset(), frozenset())) == [
         "helpers is not in ALLOWED: give it its place in the house"
     ]
-
-
-@pytest.mark.parametrize(("unit", "granted"), sorted(TEMPORARY.items()))
-def test_every_temporary_exception_is_still_needed(unit: str, granted: frozenset[str]) -> None:
-    used = set().union(
-        *(
-            imports_of(path.read_text(encoding="utf-8"), module_name(path)).ours
-            for path in units().get(unit, [])
-        )
-    )
-    assert granted <= used, f"{unit} no longer imports {sorted(granted - used)}: drop them"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.events import (
     Button,
     ButtonEvent,
@@ -34,13 +34,9 @@ from bot.events import (
     encode,
 )
 from bot.service import CommandMenu
-from bot.telegram_bot import (
-    RATE_LIMIT_RETRIES,
-    build_application,
-    edge_of,
-    keyboard,
-    webhook_path,
-)
+from bot.telegram_bot import build_application, counters_of
+from bot.telegram_bot.app import RATE_LIMIT_RETRIES
+from bot.telegram_bot.delivery import keyboard
 from tests.fake_bot_api import GROUP, TEST_TOKEN, Call, FakeBotApi, User, polling
 
 OLENA = User(1001, "Olena", "uk")
@@ -326,7 +322,7 @@ async def test_an_unchanged_edit_counts_as_success(api: FakeBotApi, bot: Any) ->
     api.send_text(OLENA, "Kita")  # processed after the press: the press is finished
     await replies_to(api, OLENA.id, 1)
     assert [c.text for c in api.sent(OLENA.id)] == ["echo: Kita"]  # no duplicate menu
-    assert edge_of(bot).counters.not_modified == 1
+    assert counters_of(bot).not_modified == 1
 
 
 async def test_a_stale_button_still_gets_its_reply(api: FakeBotApi, bot: Any) -> None:
@@ -338,7 +334,7 @@ async def test_a_stale_button_still_gets_its_reply(api: FakeBotApi, bot: Any) ->
     api.press(OLENA, encode(ShowLabel("measles")))
     [sent] = await replies_to(api, OLENA.id, 1)
     assert sent.text == f"button {ShowLabel('measles')}"
-    assert edge_of(bot).counters.stale_buttons == 1
+    assert counters_of(bot).stale_buttons == 1
 
 
 # --- Telegram's failures ---
@@ -388,7 +384,7 @@ async def test_a_second_instance_is_reported_without_secrets(
         409,
         "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
     )
-    assert await api.until(lambda: edge_of(bot).counters.conflicts == 1)
+    assert await api.until(lambda: counters_of(bot).conflicts == 1)
     [line] = [r.getMessage() for r in caplog.records if "409 Conflict" in r.getMessage()]
     assert "another bot instance" in line and TEST_TOKEN not in line
     api.send_text(OLENA, "Kita")
@@ -402,7 +398,7 @@ async def test_a_user_who_blocked_the_bot_is_not_retried_and_forgotten(
     api.send_text(OLENA, "Kita")
     api.send_text(IVAN, "садик")
     await replies_to(api, IVAN.id, 1)
-    assert await api.until(lambda: edge_of(bot).counters.blocked == 1)
+    assert await api.until(lambda: counters_of(bot).blocked == 1)
     assert len(api.calls_to("sendMessage", OLENA.id)) == 1
     assert core.forgotten == [OLENA.id]
 
@@ -429,7 +425,7 @@ async def test_an_error_behind_the_edge_is_logged_without_text_and_the_bot_goes_
     # still escapes reaches the error handler, which logs no text and no id.
     caplog.set_level(logging.DEBUG)
     api.send_text(OLENA, "boom")
-    assert await api.until(lambda: edge_of(bot).counters.errors == 1)
+    assert await api.until(lambda: counters_of(bot).errors == 1)
     api.send_text(OLENA, "Kita")
     [sent] = await replies_to(api, OLENA.id, 1)
     assert sent.text == "echo: Kita"
@@ -458,7 +454,7 @@ async def test_a_flooding_user_gets_a_handful_of_answers_and_one_notice(
         api.send_text(OLENA, f"Frage {n}")
     api.send_text(IVAN, "садик")
     await replies_to(api, IVAN.id, 1)
-    assert await api.until(lambda: edge_of(bot).counters.updates == 51)
+    assert await api.until(lambda: counters_of(bot).updates == 51)
     texts = [c.text for c in api.sent(OLENA.id)]
     assert texts == [f"echo: Frage {n}" for n in range(5)] + ["slow down"]
 
@@ -471,17 +467,6 @@ async def test_flood_presses_are_still_acknowledged(api: FakeBotApi, bot: Any) -
 
 
 # --- configuration ---
-
-
-def test_the_webhook_listens_on_the_public_path_and_never_on_the_token() -> None:
-    settings = Settings(
-        token=TEST_TOKEN, webhook_url="https://bot.example.org/kita/hook", webhook_secret="s"
-    )
-    assert webhook_path(settings) == "kita/hook"
-    leaky = dataclasses.replace(settings, webhook_url=f"https://bot.example.org/{TEST_TOKEN}")
-    with pytest.raises(ConfigError, match="contains the bot token") as raised:
-        webhook_path(leaky)
-    assert TEST_TOKEN not in str(raised.value)
 
 
 def test_a_button_telegram_would_reject_is_dropped_not_the_message() -> None:

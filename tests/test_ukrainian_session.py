@@ -25,7 +25,7 @@ from bot.events import (
 from bot.i18n import po_path
 from bot.service import ChatService
 from bot.store import Store
-from tests.conftest import WEDNESDAY
+from tests.conftest import LOCALES_DIR, WEDNESDAY
 from tests.helpers import FixedBrain
 
 OLENA = 555000222
@@ -55,7 +55,7 @@ SESSION: list[Event] = [
 
 def english_interface_phrases() -> list[str]:
     """English message texts long enough that finding one in a reply means it was not translated."""
-    with po_path("en").open("rb") as handle:
+    with po_path("en", LOCALES_DIR).open("rb") as handle:
         catalog = read_po(handle, locale="en")
     phrases = []
     for message in catalog:
