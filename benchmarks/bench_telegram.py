@@ -44,9 +44,9 @@ from telegram.ext import (  # noqa: E402
 )
 
 from bot.config import Settings  # noqa: E402
-from bot.conversation import build_conversation  # noqa: E402
-from bot.events import TextEvent, Who  # noqa: E402
-from bot.htmlsplit import split_html  # noqa: E402
+from bot.events import TextEvent  # noqa: E402
+from bot.markup import split  # noqa: E402
+from bot.service import build_service  # noqa: E402
 from bot.telegram_bot import build_application  # noqa: E402
 from tests.fake_bot_api import TEST_TOKEN, FakeBotApi, User, polling  # noqa: E402
 
@@ -96,6 +96,8 @@ class Driver:
 
     api: FakeBotApi
     users: dict[int, _UserState]
+    pause: float = 0.0
+    """Seconds a user reads an answer before sending the next message (0: at once)."""
     latencies: list[float] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
     finished_at: float = 0.0
@@ -125,7 +127,10 @@ class Driver:
             state.received = 0
             state.index += 1
             if state.index < len(state.plan):
-                self._push(state)
+                if self.pause:
+                    threading.Timer(self.pause, self._push, (state,)).start()
+                else:
+                    self._push(state)
                 return
             self._active -= 1
             if self._active == 0:
@@ -175,12 +180,12 @@ def make_plan(
     return plan
 
 
-def serve_fake(conn: Connection, timeout: float) -> None:
+def serve_fake(conn: Connection, timeout: float, pause: float = 0.0) -> None:
     """In a separate process, so that the fake server and the users do not share the bot's GIL."""
     with FakeBotApi() as api:
         conn.send(api.url)
         plan: Plan = conn.recv()
-        driver = Driver(api, {user.id: _UserState(user, items) for user, items in plan})
+        driver = Driver(api, {user.id: _UserState(user, items) for user, items in plan}, pause)
         api.on_call = driver.on_call
         started = driver.start()
         finished = driver.done.wait(timeout)
@@ -188,11 +193,14 @@ def serve_fake(conn: Connection, timeout: float) -> None:
         conn.recv()  # the bot has stopped polling: now the server may go
 
 
-async def measure(name: str, build: Callable[[str], Any], plan: Plan, timeout: float) -> Result:
-    """Run the bot built by `build(api_url)` against a fake server process playing `plan`."""
+async def measure(
+    name: str, build: Callable[[str], Any], plan: Plan, timeout: float, pause: float = 0.0
+) -> Result:
+    """Run the bot built by `build(api_url)` against a fake server process playing `plan`,
+    each user pausing `pause` seconds between an answer and their next message."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=serve_fake, args=(theirs, timeout), daemon=True)
+    process = context.Process(target=serve_fake, args=(theirs, timeout, pause), daemon=True)
     process.start()
     try:
         url = await asyncio.to_thread(ours.recv)
@@ -244,18 +252,16 @@ def run(texts: Sequence[str], users: int, messages: int, timeout: float, product
             data_dir=Path(data),
             flood_messages=1_000_000,
         )
-        preview = build_conversation(settings, with_store=False)
+        preview = build_service(settings, with_store=False)
 
         def parts(text: str, code: str | None) -> int:
-            outcome = preview.handle(TextEvent(text), Who(client_lang=code))
-            return sum(len(split_html(reply.text)) for reply in outcome.replies)
+            outcome = preview.handle(0, TextEvent(text), client_lang=code, private=True)
+            return sum(len(split(reply.text)) for reply in outcome.replies)
 
         def kita_bot(url: str) -> Any:
             configured = dataclasses.replace(settings, api_base_url=url)
             limiter = None if production else unthrottled()
-            return build_application(
-                configured, build_conversation(configured), rate_limiter=limiter
-            )
+            return build_application(configured, build_service(configured), rate_limiter=limiter)
 
         echo_plan = make_plan(texts, users, messages, lambda text, code: 1)
         floor = asyncio.run(measure("echo bot (floor)", echo_bot, echo_plan, timeout))

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO, TypeAlias, assert_never
 from zoneinfo import ZoneInfo
 
 from bot import __version__
@@ -17,6 +17,8 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.models import LANGUAGES, Lang
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+Subcommand: TypeAlias = Literal["run", "chat", "ask", "validate", "show", "eval", "stats"]
 
 
 def _lang(value: str) -> Lang:
@@ -145,7 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    match args.command:
+    command: Subcommand | None = args.command
+    match command:
         case None if settings.token:
             return _run(settings)
         case None:
@@ -169,23 +172,27 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return _eval(settings, args.file)
         case "stats":
             return _stats(settings, args.days, args.csv, args.lang)
-    raise AssertionError(args.command)
+        case _:
+            assert_never(command)
 
 
 def _run(settings: Settings) -> int:
     from bot.telegram_bot import run_bot
 
-    settings.require_token()
     return run_bot(settings)
 
 
 def _chat(settings: Settings, lang: Lang | None) -> int:
-    from bot.console import run_chat
-    from bot.conversation import build_conversation
+    from bot.console import TERMINAL_USER, run_chat
+    from bot.service import SessionLanguages, build_service
 
-    conversation = build_conversation(settings)
+    # The person at the terminal runs the bot: staff commands work, and a language chosen here
+    # lasts for this session only.
+    service = build_service(
+        settings, languages=SessionLanguages(), admins=frozenset({TERMINAL_USER})
+    )
     return run_chat(
-        conversation,
+        service,
         sys.stdin,
         sys.stdout,
         lang=lang,
@@ -202,16 +209,19 @@ def _ask(
     source: TextIO,
     out: TextIO,
 ) -> int:
-    from bot.console import html_to_text
-    from bot.conversation import build_conversation
-    from bot.events import TextEvent, Who
+    from bot.console import TERMINAL_USER
+    from bot.events import TextEvent
+    from bot.markup import to_text
+    from bot.service import build_service
 
-    conversation = build_conversation(settings, with_store=False)
+    service = build_service(settings, with_store=False)
+    if lang is not None:
+        service.remember_language(TERMINAL_USER, lang)
     questions = [" ".join(words)] if words else (line.strip() for line in source)
     for question in questions:
         if as_json:
             # Every input line gets its output line, a blank one too, so tools can zip them.
-            found = conversation.match(question)
+            found = service.brain.matcher.match(question)
             record = {
                 "label": found.label,
                 "score": round(found.score, 1),
@@ -222,11 +232,14 @@ def _ask(
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         elif question:
-            outcome = conversation.handle(
-                TextEvent(question), Who(chosen_lang=lang, client_lang=settings.terminal_lang)
+            outcome = service.handle(
+                TERMINAL_USER,
+                TextEvent(question),
+                client_lang=settings.terminal_lang,
+                private=True,
             )
             for reply in outcome.replies:
-                out.write(html_to_text(reply.text) + "\n\n")
+                out.write(to_text(reply.text) + "\n\n")
         out.flush()
     return EXIT_OK
 
@@ -249,25 +262,24 @@ def _validate(faq_dir: Path) -> int:
 
 
 def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
-    from bot.console import html_to_text
-    from bot.conversation import build_conversation
+    from bot.markup import to_text
+    from bot.service import build_service
 
-    conversation = build_conversation(settings, with_store=False)
-    try:
-        reply = conversation.show(label, lang)
-    except KeyError:
-        ids = ", ".join(conversation.brain.kb.labels)
+    service = build_service(settings, with_store=False)
+    reply = service.show(label, lang)
+    if reply is None:
+        ids = ", ".join(service.brain.kb.labels)
         print(f"kita-bot: unknown topic {label!r}; known: {ids}", file=sys.stderr)
         return EXIT_USAGE
-    print(reply.text if as_html else html_to_text(reply.text))
+    print(reply.text if as_html else to_text(reply.text))
     for row in reply.buttons:
         print("   ".join(f"[{b.label}]" + (f" {b.data}" if b.url else "") for b in row))
     return EXIT_OK
 
 
 def _eval(settings: Settings, file: Path | None) -> int:
-    from bot.conversation import build_conversation
     from bot.evaluation import default_eval_file, evaluate, load_eval
+    from bot.service import build_service
 
     path = file or default_eval_file()
     if path is None:
@@ -276,8 +288,8 @@ def _eval(settings: Settings, file: Path | None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    conversation = build_conversation(settings, with_store=False)
-    report = evaluate(conversation.brain.matcher, load_eval(path))
+    service = build_service(settings, with_store=False)
+    report = evaluate(service.brain.matcher, load_eval(path))
     print(report.format())
     return EXIT_OK
 
@@ -300,7 +312,7 @@ def _stats(settings: Settings, days: int, as_csv: bool, lang: Lang) -> int:
     if as_csv:
         sys.stdout.write(stats.to_csv(report))
         return EXIT_OK
-    t = Catalogs.load()[lang]
+    t = Catalogs.load(settings.locales_dir)[lang]
     print(stats.format_summary(report, t))
     print()
     print(stats.format_unanswered(report, t))

@@ -1,4 +1,5 @@
-"""Settings: one frozen object built from an environment mapping. Nothing else reads os.environ."""
+"""Settings: one frozen object built from an environment mapping, and where the bot's folders
+are. Nothing else reads os.environ."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from bot.paths import default_faq_dir
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT = _PACKAGE.parent
+_SHIPPED = _PACKAGE / "_data"
 
 TOKEN_PATTERN = re.compile(r"\d{5,15}:[A-Za-z0-9_-]{30,60}")
 """The shape of a Bot API token; also what log redaction looks for."""
@@ -20,6 +24,39 @@ class ConfigError(ValueError):
     """A setting has a value we cannot use; the message names the variable, never a secret."""
 
 
+def _bundled(name: str) -> Path:
+    # A checkout (or an editable install) uses the top-level folder that staff edit; an
+    # installed wheel carries its own copy under bot/_data.
+    for candidate in (_CHECKOUT / name, _SHIPPED / name):
+        if candidate.is_dir():
+            return candidate
+    return _CHECKOUT / name
+
+
+def default_faq_dir() -> Path:
+    """The `faq/` folder of this checkout or installation (KITA_BOT_FAQ_DIR overrides it)."""
+    return _bundled("faq")
+
+
+def default_locales_dir() -> Path:
+    """The `locales/` folder with the gettext catalogs."""
+    return _bundled("locales")
+
+
+def default_data_dir(env: Mapping[str, str] | None = None, checkout: Path = _CHECKOUT) -> Path:
+    """Where the database and the key live (KITA_BOT_DATA_DIR overrides it): `data/` next to
+    `faq/` in a checkout; for an installed wheel the user's data folder, $XDG_DATA_HOME/kita-bot
+    or ~/.local/share/kita-bot. Never the working directory: a bot started from elsewhere
+    would make a second database and a second key."""
+    if (checkout / "faq").is_dir():
+        return checkout / "data"
+    env = os.environ if env is None else env
+    xdg = env.get("XDG_DATA_HOME", "")
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    base = Path(xdg) if Path(xdg).is_absolute() else home / ".local" / "share"
+    return base / "kita-bot"
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str | None = field(default=None, repr=False)
@@ -29,7 +66,8 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     faq_dir: Path = field(default_factory=default_faq_dir)
-    data_dir: Path = Path("data")
+    locales_dir: Path = field(default_factory=default_locales_dir)
+    data_dir: Path = field(default_factory=default_data_dir)
     admins: frozenset[int] = frozenset()
     operator: str | None = None
     log_level: str = "INFO"
@@ -40,10 +78,27 @@ class Settings:
     terminal_lang: str | None = None
     """The terminal's language from LC_ALL / LC_MESSAGES / LANG, e.g. "uk_UA"."""
 
+    def __post_init__(self) -> None:
+        if self.webhook_url and not self.webhook_secret:
+            raise ConfigError(
+                "KITA_BOT_WEBHOOK_URL is set but KITA_BOT_WEBHOOK_SECRET is not: a webhook needs "
+                "a secret of 1-256 letters, digits, '_' or '-'."
+            )
+        if self.token and self.webhook_url and self.token in self.webhook_url:
+            raise ConfigError(
+                "KITA_BOT_WEBHOOK_URL contains the bot token; use a path without it (the secret "
+                "KITA_BOT_WEBHOOK_SECRET already proves that a request comes from Telegram)."
+            )
+
     @property
     def webhook(self) -> bool:
         """True when the bot should receive updates by webhook instead of long polling."""
         return self.webhook_url is not None
+
+    @property
+    def webhook_path(self) -> str:
+        """The local path the webhook listens on: the path of KITA_BOT_WEBHOOK_URL."""
+        return urlsplit(self.webhook_url or "").path.strip("/")
 
     def require_token(self) -> str:
         """The token, or a ConfigError that explains how to get one (without echoing a value)."""
@@ -127,13 +182,7 @@ def _terminal_lang(env: Mapping[str, str]) -> str | None:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from `env` (default: the process environment); ConfigError names a bad variable."""
     env = os.environ if env is None else env
-    webhook_url = _url(env, "KITA_BOT_WEBHOOK_URL")
     webhook_secret = _text(env, "KITA_BOT_WEBHOOK_SECRET")
-    if webhook_url and not webhook_secret:
-        raise ConfigError(
-            "KITA_BOT_WEBHOOK_URL is set but KITA_BOT_WEBHOOK_SECRET is not: a webhook needs a "
-            "secret of 1-256 letters, digits, '_' or '-'."
-        )
     if webhook_secret and not _SECRET_PATTERN.fullmatch(webhook_secret):
         raise ConfigError(
             "KITA_BOT_WEBHOOK_SECRET may only hold 1-256 letters, digits, '_' or '-'."
@@ -143,16 +192,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"KITA_BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}."
         )
-    faq = _text(env, "KITA_BOT_FAQ_DIR")
+    faq, data = _text(env, "KITA_BOT_FAQ_DIR"), _text(env, "KITA_BOT_DATA_DIR")
     return Settings(
         token=_text(env, "TELEGRAM_BOT_TOKEN"),
         api_base_url=_url(env, "TELEGRAM_API_BASE_URL"),
-        webhook_url=webhook_url,
+        webhook_url=_url(env, "KITA_BOT_WEBHOOK_URL"),
         webhook_secret=webhook_secret,
         webhook_listen=_text(env, "KITA_BOT_WEBHOOK_LISTEN") or "0.0.0.0",
         webhook_port=_int(env, "KITA_BOT_WEBHOOK_PORT", 8443, minimum=1),
         faq_dir=Path(faq) if faq else default_faq_dir(),
-        data_dir=Path(_text(env, "KITA_BOT_DATA_DIR") or "data"),
+        data_dir=Path(data) if data else default_data_dir(env),
         admins=_admins(env),
         operator=_text(env, "KITA_BOT_OPERATOR"),
         log_level=log_level,

@@ -1,4 +1,4 @@
-"""The terminal chat: the same conversation as on Telegram, as plain text.
+"""The terminal chat: the same bot as on Telegram, as plain text.
 
 Topics keep their menu number everywhere (type 3 for the third topic); other buttons of the last
 reply get letters (type a). Works interactively and with piped standard input.
@@ -6,18 +6,12 @@ reply get letters (type a). Works interactively and with piped standard input.
 
 from __future__ import annotations
 
-import html
-import logging
-import re
 import shutil
 import string
 import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Final, TextIO
 
-from bot import replies
-from bot.conversation import Conversation
 from bot.events import (
     COMMANDS,
     Button,
@@ -25,23 +19,15 @@ from bot.events import (
     CommandEvent,
     Event,
     Reply,
+    ShowLabel,
     TextEvent,
-    Who,
+    parse,
 )
-from bot.i18n import resolve_language
+from bot.markup import to_text
 from bot.models import Lang
+from bot.service import ChatService
 
-log = logging.getLogger(__name__)
-
-_TAG = re.compile(r"<[^>]+>")
-_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
 QUIT = ("/quit", "/exit", "/q")
-
-
-def html_to_text(text: str) -> str:
-    """Telegram HTML as readable plain text: links become "title (url)", tags disappear."""
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({html.unescape(m.group(1))})", text)
-    return html.unescape(_TAG.sub("", text))
 
 
 def wrap(text: str, width: int) -> str:
@@ -61,32 +47,24 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(out)
 
 
-@dataclass
-class ChatState:
-    chosen_lang: Lang | None
-    client_lang: str | None
-    letters: dict[str, Button] = field(default_factory=dict)
+TERMINAL_USER: Final = 0
+"""The person at the terminal, as the service knows users (Telegram's ids start at 1)."""
 
 
 class Chat:
-    """One terminal session on a Conversation."""
+    """One terminal session on the service."""
 
-    def __init__(
-        self, conversation: Conversation, out: TextIO, *, lang: Lang | None, client_lang: str | None
-    ) -> None:
-        self.conversation = conversation
+    def __init__(self, service: ChatService, out: TextIO, *, client_lang: str | None) -> None:
+        self.service = service
         self.out = out
-        self.state = ChatState(lang, client_lang)
+        self.client_lang = client_lang
+        self.letters: dict[str, Button] = {}
+        """The buttons of the last replies that have no topic number, by their letter."""
         self.width = min(shutil.get_terminal_size((88, 24)).columns, 100) - 2
-
-    @property
-    def who(self) -> Who:
-        # The person at the terminal runs the bot, so staff commands (/stats, /reload) work here.
-        return Who(self.state.chosen_lang, self.state.client_lang, is_admin=True)
 
     def topic_numbers(self) -> dict[str, int]:
         """Topic id -> its number in the menu (1-based)."""
-        return {topic.id: n for n, topic in enumerate(self.conversation.brain.kb.topics, start=1)}
+        return {topic_id: n for n, topic_id in enumerate(self.service.brain.kb.topic_ids, 1)}
 
     def event_for(self, line: str) -> Event:
         """Turn a typed line into an event: a command, a topic number, a button letter or text."""
@@ -96,50 +74,36 @@ class Chat:
             known = next((command for command in COMMANDS if command == name), None)
             return CommandEvent(known, args)
         if line.isdigit():
-            topics = self.conversation.brain.kb.topics
-            if 1 <= int(line) <= len(topics):
-                return ButtonEvent(replies.TOPIC_PREFIX + topics[int(line) - 1].id)
-        if line.lower() in self.state.letters:
-            return ButtonEvent(self.state.letters[line.lower()].data)
+            topic_ids = self.service.brain.kb.topic_ids
+            if 1 <= int(line) <= len(topic_ids):
+                return ButtonEvent(ShowLabel(topic_ids[int(line) - 1]))
+        if line.lower() in self.letters:
+            return ButtonEvent(parse(self.letters[line.lower()].data))
         return TextEvent(line)
 
     def send(self, line: str) -> None:
         """Handle one typed line and print the replies."""
-        try:
-            self.conversation.refresh_knowledge()
-            outcome = self.conversation.handle(self.event_for(line), self.who)
-        except Exception:  # one failing question must not end the session
-            log.exception("could not handle a message")
-            outcome = self.conversation.failure(self.who)
-        self.state.chosen_lang = outcome.chosen_lang
+        self.service.refresh()  # an edited faq/ answers from the next line on
+        # The person at the terminal runs the bot: a private chat, staff commands included.
+        outcome = self.service.handle(
+            TERMINAL_USER, self.event_for(line), client_lang=self.client_lang, private=True
+        )
         if outcome.toast:
             self.print(f"✓ {outcome.toast}")
-        self.state.letters = {}
+        self.letters = {}
         for reply in outcome.replies:
             self.show(reply)
 
     def show(self, reply: Reply) -> None:
         """Print a reply: text with numbered topics, then the remaining buttons with letters."""
         numbers = self.topic_numbers()
-        on_buttons = {b.data for row in reply.buttons for b in row}
-        # Listed topics are told apart by their place in the menu's lists, not by their title:
-        # two topics may carry the same title, and each must keep its own number.
-        families, kitas = replies.menu_groups(self.conversation.brain.kb)
-        pending = [
-            topic for topic in (*families, *kitas) if replies.TOPIC_PREFIX + topic.id in on_buttons
-        ]
-        shown: set[str] = set()
+        listed = iter(reply.listed)
         lines = []
-        for line in html_to_text(reply.text).splitlines():
-            title = line[2:] if line.startswith("• ") else None
-            topic = next((t for t in pending if title and t.title[reply.lang] == title), None)
-            if topic is None:
-                lines.append(line)
-                continue
-            pending.remove(topic)  # the first of equal titles is this line's; the next, the next
-            lines.append(f"[{numbers[topic.id]}] {title}")
-            shown.add(replies.TOPIC_PREFIX + topic.id)
-        lines += self._buttons(reply.buttons, numbers, shown)
+        for line in to_text(reply.text).splitlines():
+            # The reply says which label each "• " line lists, so equal titles keep their numbers.
+            label = next(listed, None) if line.startswith("• ") else None
+            lines.append(f"[{numbers[label]}] {line[2:]}" if label in numbers else line)
+        lines += self._buttons(reply.buttons, numbers, shown=set(reply.listed))
         self.print("\n".join(lines))
 
     def _buttons(
@@ -150,20 +114,17 @@ class Chat:
         for row in keyboard:
             cells = []
             for button in row:
-                if button.data in shown:
-                    continue
-                topic_id = (
-                    button.data[len(replies.TOPIC_PREFIX) :]
-                    if button.data.startswith(replies.TOPIC_PREFIX)
-                    else None
-                )
+                action = None if button.url else parse(button.data)
+                label = action.label if isinstance(action, ShowLabel) else None
+                if label in shown and label in numbers:
+                    continue  # numbered in the text already
                 if button.url:
                     cells.append(f"🔗 {button.label}: {button.data}")
-                elif topic_id in numbers:
-                    cells.append(f"[{numbers[topic_id]}] {button.label}")
+                elif label in numbers:
+                    cells.append(f"[{numbers[label]}] {button.label}")
                 else:
                     letter = next(letters)
-                    self.state.letters[letter] = button
+                    self.letters[letter] = button
                     cells.append(f"[{letter}] {button.label}")
             if cells:
                 out.append("   ".join(cells))
@@ -175,7 +136,7 @@ class Chat:
 
 
 def run_chat(
-    conversation: Conversation,
+    service: ChatService,
     source: TextIO,
     out: TextIO,
     *,
@@ -184,12 +145,12 @@ def run_chat(
     interactive: bool = False,
 ) -> int:
     """Chat until /quit or the end of input; returns the exit code."""
-    chat = Chat(conversation, out, lang=lang, client_lang=client_lang)
+    chat = Chat(service, out, client_lang=client_lang)
+    if lang is not None:
+        service.remember_language(TERMINAL_USER, lang)
     if interactive:
         chat.send("/start")
-        t = conversation.translator(
-            resolve_language(chosen=chat.state.chosen_lang, client_code=client_lang)
-        )
+        t = service.translator(TERMINAL_USER, client_lang=client_lang)
         chat.print(
             t.gettext(
                 "Type a topic number, a letter for a button, or your question. /help shows the commands, /quit ends."

@@ -1,301 +1,223 @@
-"""The brain: given an event and what we may know of the sender, decide the replies.
+"""The brain: what the bot says to one event, decided from the event, what we may know of the
+sender, a snapshot of the knowledge, and the time.
 
-Shared by the Telegram bot and the terminal chat; no Telegram import, no network.
+Pure: no storage, no settings, no files, no Telegram. What should be counted comes back as
+`Outcome.records`, and a language the user chooses as `Outcome.language_chosen`; the service
+keeps both. The Telegram bot and the terminal chat share this brain through the service.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import Protocol, assert_never
 from zoneinfo import ZoneInfo
 
-from bot import replies, stats
-from bot.config import Settings
+from bot import replies
 from bot.events import (
+    PRESSED,
+    REJECTED,
+    Action,
+    Asked,
     ButtonEvent,
+    ChooseLanguage,
     CommandEvent,
     Event,
+    Feedback,
     FloodedEvent,
+    Menu,
+    NoneOfThese,
     Outcome,
+    Rated,
     Reply,
+    ShowLabel,
+    ShowMore,
     TextEvent,
     UnsupportedEvent,
     Who,
 )
-from bot.hours import status as hours_status
+from bot.hours import HoursStatus, status
 from bot.i18n import Catalogs, Translator, language_from_code, resolve_language
-from bot.knowledge import LiveKnowledge
-from bot.models import CONTACT, LANGUAGES, OFFICE_HOURS, KnowledgeBase, Lang
-from bot.store import Store
+from bot.models import CONTACT, GREETING, OFFICE_HOURS, THANKS, KnowledgeBase, Lang
 from bot.understanding import Band, Match, Matcher
 
-log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
+class Understands(Protocol):
+    """What the brain needs of the matcher."""
 
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware."""
-    return datetime.now(UTC)
+    def match(self, text: str) -> Match: ...
 
 
 @dataclass(frozen=True)
 class Brain:
-    """A knowledge base and the matcher built from it, always swapped together."""
+    """A knowledge base and the matcher built from it: built together, swapped together."""
 
     kb: KnowledgeBase
-    matcher: Matcher
+    matcher: Understands
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase) -> Brain:
+        """The brain for `kb`; building the matcher takes tens of milliseconds of CPU."""
+        return cls(kb, Matcher.build(kb))
 
 
+def today(kb: KnowledgeBase, now: datetime) -> date:
+    """The office's date at `now`: the day a question is counted on."""
+    return now.astimezone(ZoneInfo(kb.office.hours.timezone)).date()
+
+
+@dataclass(frozen=True)
 class Conversation:
-    """Turns events into replies; the only place that decides what the bot says."""
+    """How the bot talks whatever it knows: its interface strings and what /privacy says."""
 
-    def __init__(
-        self,
-        knowledge: LiveKnowledge,
-        catalogs: Catalogs,
-        store: Store | None = None,
-        *,
-        clock: Clock = utc_now,
-        operator: str | None = None,
-        retention_days: int = 30,
-    ) -> None:
-        self._knowledge = knowledge
-        self._catalogs = catalogs
-        self._store = store
-        self._clock = clock
-        self._operator = operator
-        self._retention_days = retention_days
-        self._lock = threading.Lock()
-        self._brain = Brain(knowledge.current, Matcher.build(knowledge.current))
+    catalogs: Catalogs
+    operator: str | None = None
+    """Who runs the bot, for /privacy; the office's name when not set."""
+    retention_days: int = 30
 
-    # --- what the edges call ---
-
-    @property
-    def brain(self) -> Brain:
-        """The current knowledge base and matcher (rebuilt after a successful reload)."""
-        kb = self._knowledge.current
-        if kb is not self._brain.kb:
-            with self._lock:
-                if kb is not self._brain.kb:
-                    self._brain = Brain(kb, Matcher.build(kb))
-                    log.info("knowledge base reloaded: %d topics", len(kb.topics))
-        return self._brain
-
-    def refresh_knowledge(self) -> None:
-        """Pick up edited files in faq/ (cheap; checks at most every few seconds)."""
-        self._knowledge.refresh()
-
-    def match(self, text: str) -> Match:
-        """Understand one message (for `kita-bot ask` and the evaluation)."""
-        return self.brain.matcher.match(text)
-
-    def translator(self, lang: Lang) -> Translator:
-        return self._catalogs[lang]
-
-    def resolve_client_language(self, code: str | None) -> Lang:
-        """The answer language for a Telegram language_code: uk/ru -> uk, de -> de, else en."""
-        return language_from_code(code) or "en"
-
-    def command_descriptions(self, lang: Lang) -> tuple[tuple[str, str], ...]:
-        """(command, description) pairs for Telegram's command menu in `lang`."""
-        return replies.command_descriptions(self._catalogs[lang])
-
-    def language_of(self, user_id: int) -> Lang | None:
-        return self._store.language_of(user_id) if self._store else None
-
-    def remember_language(self, user_id: int, lang: Lang) -> None:
-        if self._store:
-            self._store.remember_language(user_id, lang)
-
-    def forget_user(self, user_id: int) -> None:
-        """The user blocked the bot: drop what we kept for them."""
-        if self._store:
-            self._store.forget_user(user_id)
-
-    def handle(self, event: Event, who: Who) -> Outcome:
-        """The replies to one event, in order, and the user's language choice afterwards."""
+    def handle(self, event: Event, who: Who, brain: Brain, now: datetime) -> Outcome:
+        """The replies to one event, in order, and what to count and remember."""
         match event:
             case TextEvent(text=text):
-                return self._on_text(text, who)
-            case ButtonEvent(data=data):
-                return self._on_button(data, who)
+                return self._on_text(text, who, brain, now)
+            case ButtonEvent(action=action):
+                return self._on_action(action, who, brain, now)
             case CommandEvent():
-                return self._on_command(event, who)
+                return self._on_command(event, who, brain, now)
             case UnsupportedEvent():
-                return self._say(who, replies.unsupported(self._t(who)))
+                return Outcome((replies.unsupported(self.translator_for(who)),))
             case FloodedEvent():
-                return self._say(who, replies.slow_down(self._t(who)))
-        raise TypeError(f"unknown event {event!r}")
+                return Outcome((replies.slow_down(self.translator_for(who)),))
+            case _:
+                assert_never(event)
 
     def failure(self, who: Who) -> Outcome:
         """What to say when handling an event failed on our side."""
-        return self._say(who, replies.error(self._t(who)))
+        return Outcome((replies.error(self.translator_for(who)),))
 
-    def show(self, label: str, lang: Lang) -> Reply:
-        """Exactly what a user would receive for a topic or service intent (for `kita-bot show`)."""
-        reply = self._label_reply(label, self._catalogs[lang], self.brain.kb)
-        if reply is None:
-            raise KeyError(label)
-        return reply
+    def show(self, label: str, lang: Lang, brain: Brain, now: datetime) -> Reply | None:
+        """Exactly what a user receives for a label (for `kita-bot show`); None if unknown."""
+        return self._label_reply(label, self.catalogs[lang], brain.kb, now)
+
+    def translator_for(self, who: Who) -> Translator:
+        """The interface strings in the language of a reply to `who` without a message to read."""
+        return self._t(who)
+
+    def command_descriptions(self, lang: Lang) -> tuple[tuple[str, str], ...]:
+        """(command, description) pairs for Telegram's command menu in `lang`."""
+        return replies.command_descriptions(self.catalogs[lang])
 
     # --- events ---
 
-    def _t(self, who: Who, detected: Match | None = None) -> Translator:
+    def _t(self, who: Who, found: Match | None = None) -> Translator:
         lang = resolve_language(
             chosen=who.chosen_lang,
-            detected=detected.lang if detected else None,
-            detected_confident=detected.lang_confident if detected else False,
+            detected=found.lang if found else None,
+            detected_confident=found.lang_confident if found else False,
             client_code=who.client_lang,
         )
-        return self._catalogs[lang]
+        return self.catalogs[lang]
 
-    def _say(self, who: Who, *messages: Reply, toast: str | None = None) -> Outcome:
-        return Outcome(tuple(messages), who.chosen_lang, toast)
-
-    def _now(self) -> datetime:
-        return self._clock()
-
-    def _today(self, kb: KnowledgeBase) -> date:
-        return self._now().astimezone(ZoneInfo(kb.office.hours.timezone)).date()
-
-    def _on_text(self, text: str, who: Who) -> Outcome:
-        brain = self.brain
+    def _on_text(self, text: str, who: Who, brain: Brain, now: datetime) -> Outcome:
         if not any(ch.isalnum() for ch in text):
-            return self._say(who, replies.write_in_words(self._t(who)))
+            return Outcome((replies.write_in_words(self._t(who)),))
         found = brain.matcher.match(text)
         t = self._t(who, found)
-        kb = brain.kb
-        unanswered: str | None = None
-        if found.band is Band.ANSWER and found.label is not None:
-            reply = self._label_reply(found.label, t, kb)
-        elif found.band is Band.SUGGEST and found.suggestions:
-            reply = replies.suggest(t, kb, found.suggestions)
-            unanswered = text
-        elif found.band is Band.SMALLTALK and found.smalltalk in ("greeting", "thanks"):
-            reply = replies.smalltalk(t, kb, found.smalltalk)
-        else:
-            reply = self._fallback(t, kb, reason=found.reason)
-            unanswered = text
-        self._record(
-            kb,
+        reply, answered = self._reply_to(found, t, brain.kb, now)
+        asked = Asked(
+            today(brain.kb, now),
             found.lang,
             found.label if found.band is Band.ANSWER else None,
             found.band.value,
-            unanswered,
+            None if answered else text,
         )
-        return self._say(who, reply or self._fallback(t, kb))
+        return Outcome((reply,), records=(asked,))
 
-    def _on_button(self, data: str, who: Who) -> Outcome:
-        kb = self.brain.kb
+    def _reply_to(
+        self, found: Match, t: Translator, kb: KnowledgeBase, now: datetime
+    ) -> tuple[Reply, bool]:
+        """The reply to what the matcher found, and whether it answers the question."""
+        # The one place that reads why there is no answer (`Match.reason`) and which small talk.
+        if found.band is Band.ANSWER and found.label is not None:
+            reply = self._label_reply(found.label, t, kb, now)
+            if reply is not None:
+                return reply, True
+        elif found.band is Band.SUGGEST and found.suggestions:
+            return replies.suggest(t, kb, found.suggestions), False
+        elif found.band is Band.SMALLTALK and found.smalltalk in (GREETING, THANKS):
+            return replies.smalltalk(t, kb, found.smalltalk), True
+        return self._fallback(t, kb, now, reason=found.reason), False
+
+    def _on_action(self, action: Action | None, who: Who, brain: Brain, now: datetime) -> Outcome:
+        kb = brain.kb
         t = self._t(who)
-        if data.startswith(replies.LANGUAGE_PREFIX):
-            lang = next(
-                (code for code in LANGUAGES if code == data[len(replies.LANGUAGE_PREFIX) :]), None
-            )
-            if lang is None:
-                return self._say(who, replies.menu(t, kb))
-            chosen = self._catalogs[lang]
-            return Outcome((replies.language_set(chosen, kb),), lang, chosen.language_name(lang))
-        if data.startswith(replies.TOPIC_PREFIX):
-            label = data[len(replies.TOPIC_PREFIX) :]
-            reply = self._label_reply(label, t, kb)
-            if reply is None:  # a button from before a topic was removed
-                return self._say(who, replies.menu(t, kb))
-            self._record(kb, t.lang, label, "button", None)
-            return self._say(who, reply)
-        if data.startswith(replies.FEEDBACK_PREFIX):
-            topic_id, _, value = data[len(replies.FEEDBACK_PREFIX) :].rpartition(":")
-            if self._store and kb.topic(topic_id) is not None and value in ("0", "1"):
-                self._store.record_feedback(self._today(kb), topic_id, value == "1")
-            return self._say(who, toast=replies.feedback_thanks(t))
-        if data == replies.NONE_OF_THESE:
-            self._record(kb, t.lang, None, "rejected", None)
-            return self._say(who, self._fallback(t, kb))
-        return self._say(who, replies.menu(t, kb))
+        match action:
+            case ChooseLanguage(lang=lang):
+                chosen = self.catalogs[lang]
+                return Outcome(
+                    (replies.language_set(chosen, kb),),
+                    language_chosen=lang,
+                    toast=chosen.language_name(lang),
+                )
+            # There is no `more` text yet: the whole answer is the answer.
+            case ShowLabel(label=label) | ShowMore(label=label):
+                reply = self._label_reply(label, t, kb, now)
+                if reply is None:  # a button from before a topic was removed
+                    return Outcome((replies.menu(t, kb),))
+                pressed = Asked(today(kb, now), t.lang, label, PRESSED)
+                return Outcome((reply,), records=(pressed,))
+            case Feedback(label=label, helpful=helpful):
+                known = kb.topic(label) is not None
+                rated = (Rated(today(kb, now), label, helpful),) if known else ()
+                return Outcome(toast=replies.feedback_thanks(t), records=rated)
+            case NoneOfThese():
+                rejected = Asked(today(kb, now), t.lang, None, REJECTED)
+                return Outcome((self._fallback(t, kb, now),), records=(rejected,))
+            case Menu() | None:
+                return Outcome((replies.menu(t, kb),))
+            case _:
+                assert_never(action)
 
-    def _on_command(self, event: CommandEvent, who: Who) -> Outcome:
-        kb = self.brain.kb
+    def _on_command(self, event: CommandEvent, who: Who, brain: Brain, now: datetime) -> Outcome:
+        kb = brain.kb
         t = self._t(who)
         match event.name:
             case "start":
-                return self._say(who, replies.greeting(t, kb))
+                return Outcome((replies.greeting(t, kb),))
             case "topics":
-                return self._say(who, replies.menu(t, kb))
-            case "contact" | "hours":
-                reply = self._label_reply(
-                    CONTACT if event.name == "contact" else OFFICE_HOURS, t, kb
-                )
-                assert reply is not None
-                return self._say(who, reply)
+                return Outcome((replies.menu(t, kb),))
+            case "contact":
+                return Outcome((replies.contact(t, kb.office, self._status(t, kb, now), now),))
+            case "hours":
+                hours = replies.office_hours(t, kb.office, self._status(t, kb, now), now)
+                return Outcome((hours,))
             case "language":
                 lang = language_from_code(event.args.strip()) if event.args.strip() else None
                 if lang is not None:
-                    return self._on_button(replies.LANGUAGE_PREFIX + lang, who)
-                return self._say(who, replies.language_picker(t))
+                    return self._on_action(ChooseLanguage(lang), who, brain, now)
+                return Outcome((replies.language_picker(t),))
             case "privacy":
-                operator = self._operator or kb.office.name[t.lang]
-                return self._say(who, replies.privacy(t, operator, self._retention_days))
-            case "stats" | "unanswered" | "reload" if who.is_admin:
-                return self._say(who, self._admin(event, t, kb))
-            case _:
-                return self._say(who, replies.help_text(t, kb))
+                operator = self.operator or kb.office.name[t.lang]
+                return Outcome((replies.privacy(t, operator, self.retention_days),))
+            case _:  # help, unknown, and the staff's commands, which the service answers
+                return Outcome((replies.help_text(t, kb),))
 
     # --- helpers ---
 
-    def _label_reply(self, label: str, t: Translator, kb: KnowledgeBase) -> Reply | None:
-        now = self._now()
-        status = hours_status(kb.office.hours, now, t.lang)
+    def _status(self, t: Translator, kb: KnowledgeBase, now: datetime) -> HoursStatus:
+        return status(kb.office.hours, now, t.lang)
+
+    def _label_reply(
+        self, label: str, t: Translator, kb: KnowledgeBase, now: datetime
+    ) -> Reply | None:
         if label == CONTACT:
-            return replies.contact(t, kb.office, status, now)
+            return replies.contact(t, kb.office, self._status(t, kb, now), now)
         if label == OFFICE_HOURS:
-            return replies.hours(t, kb.office, status, now)
+            return replies.office_hours(t, kb.office, self._status(t, kb, now), now)
         topic = kb.topic(label)
-        return replies.answer(t, kb, topic, status, now) if topic else None
+        return replies.answer(t, kb, topic, self._status(t, kb, now), now) if topic else None
 
-    def _fallback(self, t: Translator, kb: KnowledgeBase, *, reason: str | None = None) -> Reply:
-        now = self._now()
-        status = hours_status(kb.office.hours, now, t.lang)
-        return replies.fallback(t, kb, status, now, reason=reason)
-
-    def _record(
-        self, kb: KnowledgeBase, lang: str, label: str | None, band: str, unanswered: str | None
-    ) -> None:
-        if self._store is None:
-            return
-        try:
-            self._store.record_question(self._today(kb), lang, label, band, unanswered)
-        except Exception:  # statistics must never cost a user their answer
-            log.exception("could not record statistics")
-
-    def _admin(self, event: CommandEvent, t: Translator, kb: KnowledgeBase) -> Reply:
-        if event.name == "reload":
-            problems = self._knowledge.reload()
-            return replies.reload_result(
-                t, [str(problem) for problem in problems], len(self.brain.kb.topics)
-            )
-        if self._store is None:
-            return replies.admin_text(t, t.gettext("Statistics are not kept in this mode."))
-        days = stats.parse_days(event.args)
-        report = stats.build_report(self._store, self._today(kb), days)
-        if event.name == "stats":
-            return replies.admin_text(t, stats.format_summary(report, t))
-        return replies.admin_text(t, stats.format_unanswered(report, t))
-
-
-def build_conversation(
-    settings: Settings, *, with_store: bool = True, clock: Clock = utc_now
-) -> Conversation:
-    """Wire the core from settings: faq/, locales/ and (optionally) the SQLite store."""
-    store = Store(settings.data_dir, settings.retention_days) if with_store else None
-    return Conversation(
-        LiveKnowledge(settings.faq_dir, min_interval=settings.reload_seconds),
-        Catalogs.load(),
-        store,
-        clock=clock,
-        operator=settings.operator,
-        retention_days=settings.retention_days,
-    )
+    def _fallback(
+        self, t: Translator, kb: KnowledgeBase, now: datetime, *, reason: str | None = None
+    ) -> Reply:
+        return replies.fallback(t, kb, self._status(t, kb, now), now, reason=reason)

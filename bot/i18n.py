@@ -8,21 +8,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Final
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval, format_skeleton, get_day_names
-from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.models import DEFAULT_LANG, LANGUAGES, Lang
-from bot.paths import locales_dir
 
 DOMAIN = "messages"
 
 _FROM_MESSAGE: Mapping[str, Lang] = {"de": "de", "uk": "uk", "ru": "uk", "en": "en"}
 """Russian speakers from Ukraine get Ukrainian: we answer in de, uk and en only."""
+FOREIGN_LANG: Final[Lang] = "en"
+"""The answer language for a client language we do not speak."""
 
 
 class CatalogError(RuntimeError):
@@ -67,10 +68,6 @@ class Translator:
         """A date in long form, e.g. 25. November 2026 / 25 листопада 2026 р."""
         return format_date(value, "long", locale=self.locale)
 
-    def join(self, items: list[str]) -> str:
-        """A list in prose: "Dienstag und Donnerstag"."""
-        return format_list(items, locale=self.locale)
-
     def language_name(self, lang: Lang) -> str:
         """The name of `lang` in its own language (Deutsch, Українська, English)."""
         name = Locale.parse(lang).get_display_name(lang) or lang
@@ -91,9 +88,9 @@ def _compile(po_path: Path, lang: Lang) -> Translations:
     return Translations(fp=buffer, domain=DOMAIN)
 
 
-def po_path(lang: Lang, directory: Path | None = None) -> Path:
-    """Where the catalog of `lang` lives."""
-    return (directory or locales_dir()) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def po_path(lang: Lang, directory: Path) -> Path:
+    """Where the catalog of `lang` lives in the catalog folder `directory` (locales/)."""
+    return directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 @dataclass(frozen=True)
@@ -101,8 +98,9 @@ class Catalogs:
     translators: Mapping[Lang, Translator]
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> Catalogs:
-        """Compile every language's .po file; CatalogError if one is missing."""
+    def load(cls, directory: Path) -> Catalogs:
+        """Compile every language's .po file in `directory` (locales/); CatalogError if one is
+        missing."""
         return cls(
             {lang: Translator(lang, _compile(po_path(lang, directory), lang)) for lang in LANGUAGES}
         )
@@ -136,5 +134,5 @@ def resolve_language(
     if detected_confident and detected is not None and detected in _FROM_MESSAGE:
         return _FROM_MESSAGE[detected]
     if client_code:
-        return language_from_code(client_code) or "en"
+        return language_from_code(client_code) or FOREIGN_LANG
     return DEFAULT_LANG

@@ -55,6 +55,12 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def log_failure(logger: logging.Logger, exc: BaseException, where: str) -> None:
+    """Log an exception by its class and stack only: its message may quote what a user wrote."""
+    frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    logger.error("%s %s\n%s", type(exc).__name__, where, frames)
+
+
 def configure_logging(level: str, token: str | None) -> None:
     """Log to standard error at `level`, with the token redacted from every record."""
     root = logging.getLogger()

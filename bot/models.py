@@ -17,9 +17,6 @@ Lang: TypeAlias = Literal["de", "uk", "en"]
 LANGUAGES: Final[tuple[Lang, ...]] = get_args(Lang)
 DEFAULT_LANG: Final[Lang] = "de"
 
-MATCH_LANGUAGES: Final[tuple[str, ...]] = (*LANGUAGES, "ru")
-"""Languages a phrasing or keyword list may be written in. Russian is understood, never answered."""
-
 Localized: TypeAlias = Mapping[Lang, str]
 """One text per answer language."""
 
@@ -41,11 +38,6 @@ OUT_OF_SCOPE: Final = "out-of-scope"
 ELSEWHERE: Final = "elsewhere"
 """Another town: its Kitas and offices are not ours; only answers that hold `anywhere` apply."""
 SMALLTALK_INTENTS: Final[tuple[str, ...]] = (GREETING, THANKS, OUT_OF_SCOPE, ELSEWHERE)
-
-
-def is_lang(code: str) -> bool:
-    """True when `code` is one of the answer languages."""
-    return code in LANGUAGES
 
 
 @dataclass(frozen=True)

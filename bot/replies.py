@@ -1,70 +1,69 @@
 """Render replies: answers, menu, contact, hours, "did you mean", fallback and the small ones.
 
 Output is Telegram-flavoured HTML (b, i, a) in which every piece of content is escaped; the
-terminal chat turns it into plain text. Interface strings come from the catalogs, answers from faq/.
+terminal chat reads it as plain text (`markup.to_text`). Interface strings come from the
+catalogs, answers from faq/. Rendering only: what to render is the brain's decision.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.events import Button, Keyboard, Reply, ReplyKind
+from bot.events import (
+    Button,
+    ChooseLanguage,
+    Feedback,
+    Keyboard,
+    Menu,
+    NoneOfThese,
+    Reply,
+    ReplyKind,
+    ShowLabel,
+    encode,
+)
 from bot.hours import HoursStatus
 from bot.i18n import Translator
+from bot.markup import bold, escape, from_staff, italic, link
 from bot.models import (
     CONTACT,
     ELSEWHERE,
     LANGUAGES,
     OFFICE_HOURS,
     OUT_OF_SCOPE,
+    SERVICE_INTENTS,
     KnowledgeBase,
     Office,
     Topic,
 )
 
-# Button data: short codes, well under Telegram's 64-byte callback_data limit.
-TOPIC_PREFIX = "t:"
-LANGUAGE_PREFIX = "l:"
-FEEDBACK_PREFIX = "f:"
-MENU = "m"
-NONE_OF_THESE = "x"
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_BULLET = re.compile(r"^\s*[-•]\s+")
+_FLAGS = {"de": "🇩🇪", "uk": "🇺🇦", "en": "🇬🇧"}
 
 
-def escape(text: str) -> str:
-    """Escape text for Telegram HTML (only <, > and & matter; quotes are harmless)."""
-    return html.escape(text, quote=False)
+def _show(title: str, label: str) -> Button:
+    return Button(title, encode(ShowLabel(label)))
 
 
-def markup(text: str) -> str:
-    """Staff markup (**bold**, "- " bullets, blank-line paragraphs) as escaped Telegram HTML."""
-    lines = []
-    for line in text.strip().splitlines():
-        line = escape(line.rstrip())
-        line = _BULLET.sub("• ", line)
-        lines.append(_BOLD.sub(r"<b>\1</b>", line))
-    return "\n".join(lines)
+def _topic_button(topic: Topic, t: Translator) -> Button:
+    """A button that answers `topic`, titled in the reader's language."""
+    return _show(topic.title[t.lang], topic.id)
 
 
-def link(url: str, title: str) -> str:
-    """An HTML link with escaped title and URL."""
-    return f'<a href="{html.escape(url, quote=True)}">{escape(title)}</a>'
+def _service_title(t: Translator, label: str) -> str:
+    return t.gettext("📍 Contact") if label == CONTACT else t.gettext("🕘 Office hours")
 
 
-def topic_button(topic: Topic, t: Translator) -> Button:
-    return Button(topic.title[t.lang], TOPIC_PREFIX + topic.id)
+def _service_button(t: Translator, label: str) -> Button:
+    return _show(_service_title(t, label), label)
 
 
 def _service_buttons(t: Translator) -> tuple[Button, ...]:
-    return (
-        Button(t.gettext("📍 Contact"), TOPIC_PREFIX + CONTACT),
-        Button(t.gettext("🕘 Office hours"), TOPIC_PREFIX + OFFICE_HOURS),
-    )
+    return tuple(_service_button(t, label) for label in SERVICE_INTENTS)
+
+
+def _all_topics(t: Translator) -> Button:
+    return Button(t.gettext("☰ All topics"), encode(Menu()))
 
 
 def _rows(buttons: Sequence[Button], per_row: int = 2) -> Keyboard:
@@ -89,7 +88,7 @@ def _when(t: Translator, moment: datetime, today: date) -> str:
     return t.gettext("on {date} at {time}", date=t.date(moment.date()), time=clock)
 
 
-def status_line(t: Translator, status: HoursStatus, now: datetime) -> str:
+def _status_line(t: Translator, status: HoursStatus, now: datetime) -> str:
     """ "Open now, until 12:00" or "Closed now, next opening Tuesday at 09:00"."""
     parts = []
     if status.holiday_today:
@@ -106,7 +105,7 @@ def status_line(t: Translator, status: HoursStatus, now: datetime) -> str:
     return escape(" ".join(parts))
 
 
-def weekly_hours(t: Translator, office: Office) -> list[str]:
+def _weekly_hours(t: Translator, office: Office) -> list[str]:
     """One line per weekday Monday-Friday (and weekend days with hours): name and intervals."""
     lines = []
     for day in range(7):
@@ -118,12 +117,12 @@ def weekly_hours(t: Translator, office: Office) -> list[str]:
     return lines
 
 
-def where_to_go(t: Translator, office: Office, status: HoursStatus, now: datetime) -> str:
+def _where_to_go(t: Translator, office: Office, status: HoursStatus, now: datetime) -> str:
     """The short block under every answer: office, address, phone and whether it is open now."""
-    lines = [f"📍 <b>{escape(office.name[t.lang])}</b>, {escape(office.visiting_address[t.lang])}"]
+    lines = [f"📍 {bold(office.name[t.lang])}, {escape(office.visiting_address[t.lang])}"]
     if office.phones:
         lines.append(f"☎️ {escape(office.phones[0].number)}")
-    lines.append(status_line(t, status, now))
+    lines.append(_status_line(t, status, now))
     return "\n".join(lines)
 
 
@@ -131,12 +130,17 @@ def where_to_go(t: Translator, office: Office, status: HoursStatus, now: datetim
 
 
 def _reply(
-    t: Translator, kind: ReplyKind, text: str, buttons: Keyboard = (), topic: str | None = None
+    t: Translator,
+    kind: ReplyKind,
+    text: str,
+    buttons: Keyboard = (),
+    topic: str | None = None,
+    listed: tuple[str, ...] = (),
 ) -> Reply:
-    return Reply(text=text, kind=kind, lang=t.lang, buttons=buttons, topic_id=topic)
+    return Reply(text, kind, t.lang, buttons, topic, listed)
 
 
-def menu_groups(kb: KnowledgeBase) -> tuple[list[Topic], list[Topic]]:
+def _menu_groups(kb: KnowledgeBase) -> tuple[list[Topic], list[Topic]]:
     """The menu's two lists in menu order: for families, for Kitas ("both" topics are in each)."""
     families = [topic for topic in kb.topics if topic.audience in ("families", "both")]
     kitas = [topic for topic in kb.topics if topic.audience in ("kitas", "both")]
@@ -145,19 +149,21 @@ def menu_groups(kb: KnowledgeBase) -> tuple[list[Topic], list[Topic]]:
 
 def menu(t: Translator, kb: KnowledgeBase, intro: str | None = None) -> Reply:
     """The topic menu, grouped for families and for Kitas, with contact and hours buttons."""
-    families, kitas = menu_groups(kb)
+    families, kitas = _menu_groups(kb)
     parts = [escape(intro)] if intro else []
     parts.append(escape(t.gettext("Choose a topic or write your question in your own words.")))
+    listed: list[str] = []
     for heading, group in (
         (t.gettext("👪 For families"), families),
         (t.gettext("🏫 For Kitas and providers"), kitas),
     ):
         if group:
             titles = "\n".join(f"• {escape(topic.title[t.lang])}" for topic in group)
-            parts.append(f"<b>{escape(heading)}</b>\n{titles}")
+            parts.append(f"{bold(heading)}\n{titles}")
+            listed += (topic.id for topic in group)
     ordered = [*families, *(topic for topic in kitas if topic not in families)]
-    buttons = _rows([topic_button(topic, t) for topic in ordered])
-    return _reply(t, "menu", "\n\n".join(parts), (*buttons, _service_buttons(t)))
+    buttons = (*_rows([_topic_button(topic, t) for topic in ordered]), _service_buttons(t))
+    return _reply(t, "menu", "\n\n".join(parts), buttons, listed=tuple(listed))
 
 
 def greeting(t: Translator, kb: KnowledgeBase) -> Reply:
@@ -169,19 +175,20 @@ def greeting(t: Translator, kb: KnowledgeBase) -> Reply:
         office=kb.office.name[t.lang],
     )
     reply = menu(t, kb, intro)
-    return Reply(reply.text, "menu", t.lang, (*reply.buttons, language_row()))
+    return replace(reply, buttons=(*reply.buttons, _language_row(t)))
 
 
-def language_row() -> tuple[Button, ...]:
+def _language_row(t: Translator) -> tuple[Button, ...]:
     """Language buttons, each labelled in its own language."""
-    return tuple(Button(_AUTONYMS[lang], LANGUAGE_PREFIX + lang) for lang in LANGUAGES)
-
-
-_AUTONYMS = {"de": "🇩🇪 Deutsch", "uk": "🇺🇦 Українська", "en": "🇬🇧 English"}
+    return tuple(
+        Button(f"{_FLAGS[lang]} {t.language_name(lang)}", encode(ChooseLanguage(lang)))
+        for lang in LANGUAGES
+    )
 
 
 def language_picker(t: Translator) -> Reply:
-    return _reply(t, "language", escape(t.gettext("Choose your language:")), (language_row(),))
+    """/language without a choice: the language buttons."""
+    return _reply(t, "language", escape(t.gettext("Choose your language:")), (_language_row(t),))
 
 
 def language_set(t: Translator, kb: KnowledgeBase) -> Reply:
@@ -197,74 +204,62 @@ def answer(
     now: datetime,
 ) -> Reply:
     """A topic's answer with its links, where to go next, and related-topic and feedback buttons."""
-    parts = [f"<b>{escape(topic.title[t.lang])}</b>", markup(topic.answer[t.lang])]
+    parts = [bold(topic.title[t.lang]), from_staff(topic.answer[t.lang])]
     if topic.links:
         parts.append("\n".join(f"🔗 {link(item.url, item.title[t.lang])}" for item in topic.links))
-    parts.append(where_to_go(t, kb.office, status, now))
+    parts.append(_where_to_go(t, kb.office, status, now))
     checked = t.gettext("Checked on {date}", date=t.date(topic.reviewed))
-    parts.append(f"<i>{escape(checked)}</i>")
+    parts.append(italic(checked))
     related = [kb.topic(topic_id) for topic_id in topic.related]
     buttons: list[tuple[Button, ...]] = [
-        *_rows([topic_button(other, t) for other in related if other is not None])
+        *_rows([_topic_button(other, t) for other in related if other is not None])
     ]
     buttons.append(
         (
-            Button(t.gettext("👍 Helpful"), f"{FEEDBACK_PREFIX}{topic.id}:1"),
-            Button(t.gettext("👎 Not helpful"), f"{FEEDBACK_PREFIX}{topic.id}:0"),
+            Button(t.gettext("👍 Helpful"), encode(Feedback(topic.id, helpful=True))),
+            Button(t.gettext("👎 Not helpful"), encode(Feedback(topic.id, helpful=False))),
         )
     )
-    buttons.append((Button(t.gettext("☰ All topics"), MENU), *_service_buttons(t)))
+    buttons.append((_all_topics(t), *_service_buttons(t)))
     return _reply(t, "answer", "\n\n".join(parts), tuple(buttons), topic.id)
 
 
 def contact(t: Translator, office: Office, status: HoursStatus, now: datetime) -> Reply:
     """The office's addresses, phones, e-mails and web pages, and whether it is open now."""
-    lines = [f"<b>{escape(office.name[t.lang])}</b>", ""]
+    lines = [bold(office.name[t.lang]), ""]
     visiting, postal = t.gettext("Visiting address"), t.gettext("Postal address")
     lines.append(f"📍 {escape(visiting)}: {escape(office.visiting_address[t.lang])}")
     lines.append(f"✉️ {escape(postal)}: {escape(office.postal_address[t.lang])}")
     lines.extend(f"☎️ {escape(p.label[t.lang])}: {escape(p.number)}" for p in office.phones)
     lines.extend(f"📧 {escape(e.label[t.lang])}: {escape(e.address)}" for e in office.emails)
     lines.extend(f"🌐 {link(w.url, w.title[t.lang])}" for w in office.websites)
-    lines += ["", status_line(t, status, now)]
-    buttons = (
-        (
-            Button(t.gettext("🕘 Office hours"), TOPIC_PREFIX + OFFICE_HOURS),
-            Button(t.gettext("☰ All topics"), MENU),
-        ),
-    )
+    lines += ["", _status_line(t, status, now)]
+    buttons = ((_service_button(t, OFFICE_HOURS), _all_topics(t)),)
     return _reply(t, "contact", "\n".join(lines), buttons, CONTACT)
 
 
-def hours(t: Translator, office: Office, status: HoursStatus, now: datetime) -> Reply:
+def office_hours(t: Translator, office: Office, status: HoursStatus, now: datetime) -> Reply:
     """The week's office hours in the reader's language and whether the office is open now."""
     heading = t.gettext("Office hours: {office}", office=office.name[t.lang])
     lines = [
-        f"<b>{escape(heading)}</b>",
+        bold(heading),
         "",
-        *weekly_hours(t, office),
+        *_weekly_hours(t, office),
         "",
-        status_line(t, status, now),
+        _status_line(t, status, now),
     ]
     lines.append(escape(t.gettext("Closed on public holidays in Saxony.")))
     if office.hours_note:
-        lines.append(f"<i>{escape(office.hours_note[t.lang])}</i>")
+        lines.append(italic(office.hours_note[t.lang]))
     lines += ["", f"📍 {escape(office.visiting_address[t.lang])}"]
-    buttons = (
-        (
-            Button(t.gettext("📍 Contact"), TOPIC_PREFIX + CONTACT),
-            Button(t.gettext("☰ All topics"), MENU),
-        ),
-    )
+    buttons = ((_service_button(t, CONTACT), _all_topics(t)),)
     return _reply(t, "hours", "\n".join(lines), buttons, OFFICE_HOURS)
 
 
-def label_title(t: Translator, kb: KnowledgeBase, label: str) -> str | None:
+def _label_title(t: Translator, kb: KnowledgeBase, label: str) -> str | None:
     """The button title for a topic id or a service intent."""
-    if label == CONTACT:
-        return t.gettext("📍 Contact")
-    if label == OFFICE_HOURS:
-        return t.gettext("🕘 Office hours")
+    if label in SERVICE_INTENTS:
+        return _service_title(t, label)
     topic = kb.topic(label)
     return topic.title[t.lang] if topic else None
 
@@ -273,10 +268,10 @@ def suggest(t: Translator, kb: KnowledgeBase, labels: Iterable[str]) -> Reply:
     """ "Did you mean": up to three candidates as buttons, and "none of these"."""
     rows: list[tuple[Button, ...]] = []
     for label in list(labels)[:3]:
-        title = label_title(t, kb, label)
+        title = _label_title(t, kb, label)
         if title is not None:
-            rows.append((Button(title, TOPIC_PREFIX + label),))
-    rows.append((Button(t.gettext("✖️ None of these"), NONE_OF_THESE),))
+            rows.append((_show(title, label),))
+    rows.append((Button(t.gettext("✖️ None of these"), encode(NoneOfThese())),))
     return _reply(
         t, "suggest", escape(t.gettext("I am not sure I understood. Did you mean:")), tuple(rows)
     )
@@ -315,13 +310,14 @@ def fallback(
         part
         for part in (
             escape(intro),
-            f"📍 <b>{escape(office.name[t.lang])}</b>, {escape(office.visiting_address[t.lang])}\n{phones}\n{emails}",
-            "\n".join([*weekly_hours(t, office), status_line(t, status, now)]),
+            f"📍 {bold(office.name[t.lang])}, {escape(office.visiting_address[t.lang])}\n{phones}\n{emails}",
+            "\n".join([*_weekly_hours(t, office), _status_line(t, status, now)]),
         )
         if part
     )
     menu_reply = menu(t, kb)
-    return _reply(t, "fallback", text + "\n\n" + menu_reply.text, menu_reply.buttons)
+    text = f"{text}\n\n{menu_reply.text}"
+    return _reply(t, "fallback", text, menu_reply.buttons, listed=menu_reply.listed)
 
 
 def smalltalk(t: Translator, kb: KnowledgeBase, intent: str) -> Reply:
@@ -330,8 +326,7 @@ def smalltalk(t: Translator, kb: KnowledgeBase, intent: str) -> Reply:
         intro = t.gettext("You are welcome! Good luck to you and your family.")
     else:
         intro = t.gettext("Hello! How can I help you?")
-    reply = menu(t, kb, intro)
-    return Reply(reply.text, "smalltalk", t.lang, reply.buttons)
+    return replace(menu(t, kb, intro), kind="smalltalk")
 
 
 def command_descriptions(t: Translator) -> tuple[tuple[str, str], ...]:
@@ -352,7 +347,7 @@ def help_text(t: Translator, kb: KnowledgeBase) -> Reply:
     heading = t.gettext("How to use this bot")
     text = "\n".join(
         [
-            f"<b>{escape(heading)}</b>",
+            bold(heading),
             escape(
                 t.gettext(
                     "Write your question in your own words, in Ukrainian, German or English, "
@@ -374,7 +369,7 @@ def privacy(t: Translator, operator: str, retention_days: int) -> Reply:
     """Who runs the bot, what it stores and for how long, and Telegram's role."""
     heading = t.gettext("Privacy")
     paragraphs = [
-        f"<b>{escape(heading)}</b>",
+        bold(heading),
         escape(t.gettext("This bot is operated by: {operator}.", operator=operator)),
         escape(
             t.gettext(

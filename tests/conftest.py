@@ -1,23 +1,25 @@
-"""Shared fixtures: the real knowledge base, a conversation with a fixed clock, a temporary data folder."""
+"""Shared fixtures: the real knowledge base built into a brain once per session, the brain's
+manners, a temporary store, and a service on both at a fixed moment."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.conversation import Brain, Conversation
 from bot.i18n import Catalogs
+from bot.knowledge import load_knowledge
+from bot.service import ChatService
 from bot.store import Store
-
-if TYPE_CHECKING:
-    from bot.conversation import Conversation
+from tests.helpers import FixedBrain
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
+LOCALES_DIR = ROOT / "locales"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 MONDAY_MORNING = datetime(2026, 11, 23, 10, 30, tzinfo=BERLIN)
@@ -31,7 +33,18 @@ TOPIC_IDS = tuple(sorted(path.stem for path in (FAQ_DIR / "topics").glob("*.yaml
 
 @pytest.fixture(scope="session")
 def catalogs() -> Catalogs:
-    return Catalogs.load()
+    return Catalogs.load(LOCALES_DIR)
+
+
+@pytest.fixture(scope="session")
+def brain() -> Brain:
+    """The real faq/ with its matcher, built once: the brain never changes what it is given."""
+    return Brain.of(load_knowledge(FAQ_DIR))
+
+
+@pytest.fixture(scope="session")
+def conversation(catalogs: Catalogs) -> Conversation:
+    return Conversation(catalogs)
 
 
 @pytest.fixture
@@ -42,23 +55,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def make_conversation(catalogs: Catalogs, store: Store):  # type: ignore[no-untyped-def]
-    """Build a conversation on the real faq/ at a given moment."""
-
-    from bot.conversation import Conversation
-    from bot.knowledge import LiveKnowledge
-
-    def make(now: datetime = MONDAY_MORNING, *, with_store: bool = True) -> Conversation:
-        return Conversation(
-            LiveKnowledge(FAQ_DIR),
-            catalogs,
-            store if with_store else None,
-            clock=lambda: now,
-        )
-
-    return make
-
-
-@pytest.fixture
-def conversation(make_conversation) -> Conversation:  # type: ignore[no-untyped-def]
-    return make_conversation()
+def service(brain: Brain, conversation: Conversation, store: Store) -> ChatService:
+    """The service on the session's brain and a fresh store, on a Monday morning."""
+    return ChatService(FixedBrain(brain), conversation, store=store, clock=lambda: MONDAY_MORNING)

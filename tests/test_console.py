@@ -8,40 +8,26 @@ import io
 import pytest
 
 from bot.console import run_chat
-from bot.conversation import Conversation
-from bot.i18n import Catalogs
-from bot.knowledge import LiveKnowledge, Problem
-from bot.models import KnowledgeBase
-from tests.conftest import FAQ_DIR, MONDAY_MORNING
+from bot.conversation import Brain, Conversation
+from bot.service import ChatService
+from tests.conftest import MONDAY_MORNING
+from tests.helpers import FixedBrain
 
 
-class FixedKnowledge:
-    """A knowledge base as given, never reloaded (the loader would refuse some of them)."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.current = kb
-
-    def refresh(self) -> bool:
-        return False
-
-    def reload(self) -> list[Problem]:
-        return []
-
-
-def chat(conversation: Conversation, typed: str) -> list[str]:
+def chat(service: ChatService, typed: str) -> list[str]:
     out = io.StringIO()
-    assert run_chat(conversation, io.StringIO(typed), out, lang="en") == 0
+    assert run_chat(service, io.StringIO(typed), out, lang="en") == 0
     return out.getvalue().splitlines()
 
 
 def test_links_stay_whole_when_answers_are_wrapped(
-    conversation: Conversation, monkeypatch: pytest.MonkeyPatch
+    service: ChatService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "60")  # a narrow terminal forces long links past the edge
-    topics = conversation.brain.kb.topics
+    topics = service.brain.kb.topics
     typed = "".join(f"{number}\n" for number in range(1, len(topics) + 1))
     out = io.StringIO()
-    assert run_chat(conversation, io.StringIO(typed), out, lang="en") == 0
+    assert run_chat(service, io.StringIO(typed), out, lang="en") == 0
     shown = out.getvalue().splitlines()
     urls = {link.url for topic in topics for link in topic.links}
     assert any(len(url) > 60 for url in urls)
@@ -49,10 +35,12 @@ def test_links_stay_whole_when_answers_are_wrapped(
         assert any(url in line for line in shown), f"{url} is broken across lines"
 
 
-def test_two_topics_with_one_title_keep_their_own_numbers(catalogs: Catalogs) -> None:
+def test_two_topics_with_one_title_keep_their_own_numbers(
+    brain: Brain, conversation: Conversation
+) -> None:
     # A copied topic file whose title was not changed: `validate` refuses it, but the chat must
     # still number each menu line by its topic, not by the words on it.
-    kb = LiveKnowledge(FAQ_DIR).current
+    kb = brain.kb
     registration = kb.topic("registration")
     assert registration is not None
     topics = tuple(
@@ -63,13 +51,11 @@ def test_two_topics_with_one_title_keep_their_own_numbers(catalogs: Catalogs) ->
     )
     twin = dataclasses.replace(kb, topics=topics)
     number = {topic.id: n for n, topic in enumerate(topics, start=1)}
-    conversation = Conversation(
-        FixedKnowledge(twin),  # type: ignore[arg-type]
-        catalogs,
-        clock=lambda: MONDAY_MORNING,
+    service = ChatService(
+        FixedBrain(Brain(twin, brain.matcher)), conversation, clock=lambda: MONDAY_MORNING
     )
 
-    shown = chat(conversation, f"/topics\n{number['kita-admission']}\n")
+    shown = chat(service, f"/topics\n{number['kita-admission']}\n")
 
     title = registration.title["en"]
     kitas_at = shown.index("🏫 For Kitas and providers")
@@ -81,3 +67,16 @@ def test_two_topics_with_one_title_keep_their_own_numbers(catalogs: Catalogs) ->
     assert admission is not None
     first_sentence = admission.answer["en"].splitlines()[0].strip("*")
     assert first_sentence in " ".join(" ".join(shown).split())  # typing its number opens it
+
+
+def test_a_letter_presses_the_button_it_stands_for(service: ChatService) -> None:
+    shown = chat(service, "/hours\na\n")
+    hours_end = shown.index("[a] 📍 Contact   [b] ☰ All topics")
+    assert not any("Postfach" in line for line in shown[:hours_end])
+    assert any("Postfach 12 00 20" in line for line in shown[hours_end:])  # the contact reply
+
+
+def test_a_language_chosen_in_the_terminal_holds_for_the_session(service: ChatService) -> None:
+    shown = "\n".join(chat(service, "/language uk\nWie melde ich mein Kind an?\n"))
+    assert "Відтепер я відповідатиму українською" in shown
+    assert "Зараз відкрито" in shown  # the German question answered in Ukrainian

@@ -17,7 +17,8 @@ from bot.i18n import Catalogs, language_from_code, po_path, resolve_language
 from bot.models import LANGUAGES, Lang
 
 ROOT = Path(__file__).resolve().parent.parent
-POT = ROOT / "locales" / "messages.pot"
+LOCALES = ROOT / "locales"
+POT = LOCALES / "messages.pot"
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -51,14 +52,16 @@ def test_template_is_up_to_date_with_the_code() -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_string_is_translated_and_not_fuzzy(lang: Lang) -> None:
     template = {m.id for m in read_catalog(POT) if m.id}
-    catalog = read_catalog(po_path(lang), lang)
+    catalog = read_catalog(po_path(lang, LOCALES), lang)
     problems = []
     for message_id in sorted(template, key=str):
         message = catalog.get(message_id)
         if message is None:
             problems.append(f"missing: {message_id!r}")
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        strings = (
+            (message.string,) if isinstance(message.string, str) else tuple(message.string or ())
+        )
         if message.fuzzy:
             problems.append(f"fuzzy: {message_id!r}")
         if not all(s and s.strip() for s in strings):
@@ -73,7 +76,7 @@ def test_every_string_is_translated_and_not_fuzzy(lang: Lang) -> None:
                 problems.append(
                     f"placeholders differ ({sorted(expected)}): {message_id!r} -> {s!r}"
                 )
-    assert not problems, f"{lang} catalog {po_path(lang)}:\n" + "\n".join(problems)
+    assert not problems, f"{lang} catalog {po_path(lang, LOCALES)}:\n" + "\n".join(problems)
 
 
 def test_each_language_loads_a_real_catalog(catalogs: Catalogs) -> None:

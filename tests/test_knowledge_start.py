@@ -20,7 +20,9 @@ from tests.faq_copies import TOPIC, copy_faq, line_of, replace_once, save
 REFERRAL = "referrals/residence.yaml"
 BETA = "topics/beta.yaml"
 CLEAN_FILES = [
+    "lexicon.yaml",
     "office.yaml",
+    "places.yaml",
     "referrals/residence.yaml",
     "smalltalk.yaml",
     "topics/alpha.yaml",

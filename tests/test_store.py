@@ -88,7 +88,7 @@ def test_answered_questions_leave_only_a_counter(store: Store) -> None:
     assert store.unanswered(date(2026, 1, 1)) == []
 
 
-def test_stats_group_similar_unanswered_questions(store: Store) -> None:
+def test_stats_group_similar_unanswered_questions(store: Store, catalogs: Catalogs) -> None:
     day = date(2026, 11, 25)
     for text in (
         "Gibt es Schwimmkurse für Kinder?",
@@ -102,9 +102,9 @@ def test_stats_group_similar_unanswered_questions(store: Store) -> None:
     assert report.typed == 4
     assert report.unanswered_count == 3
     assert report.groups[0].count == 2
-    text = stats.format_summary(report, Catalogs.load()["en"])
+    text = stats.format_summary(report, catalogs["en"])
     assert "Questions typed: 4" in text
     assert "rights: 0 / 1" in text
-    unanswered = stats.format_unanswered(report, Catalogs.load()["en"])
+    unanswered = stats.format_unanswered(report, catalogs["en"])
     assert "schwimmkurse fuer kinder (2 times; de)" in unanswered.casefold()
     assert "unanswered,Wo ist der Zoo?,1,de" in stats.to_csv(report)

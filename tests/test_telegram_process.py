@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import TOKEN_PATTERN
+from bot.events import ChooseLanguage, encode
 from tests.fake_bot_api import TEST_TOKEN, FakeBotApi, User
-
-pytest.importorskip("bot.knowledge", reason="kita-bot needs the faq/ loader")
 
 ROOT = Path(__file__).resolve().parent.parent
 OKSANA = User(555000111, "Oksana", "uk")
@@ -183,7 +182,7 @@ def test_a_debug_session_logs_neither_the_token_nor_personal_data(
     assert api.wait_until(lambda: len(api.sent(OKSANA.id)) >= 1), bot.close()
     api.send_text(OKSANA, QUESTION)
     assert api.wait_until(lambda: len(api.sent(OKSANA.id)) >= 2), bot.close()
-    api.press(OKSANA, "l:uk", on=api.sent(OKSANA.id)[0])
+    api.press(OKSANA, encode(ChooseLanguage("uk")), on=api.sent(OKSANA.id)[0])
     assert api.wait_until(lambda: bool(api.calls_to("answerCallbackQuery"))), bot.close()
     api.fail("getUpdates", 502)  # an error on the way: logged with its traceback
     api.fail("sendMessage", 400, "Bad Request: chat not found")

@@ -6,18 +6,29 @@ import re
 
 from babel.messages.pofile import read_po
 
-from bot.conversation import Conversation
+from bot.conversation import Brain, Conversation
 from bot.events import (
     ButtonEvent,
+    ChooseLanguage,
     CommandEvent,
     Event,
+    Feedback,
     FloodedEvent,
+    Menu,
+    NoneOfThese,
+    Outcome,
+    ShowLabel,
     TextEvent,
     UnsupportedEvent,
     Who,
 )
 from bot.i18n import po_path
-from tests.conftest import WEDNESDAY
+from bot.service import ChatService
+from bot.store import Store
+from tests.conftest import LOCALES_DIR, WEDNESDAY
+from tests.helpers import FixedBrain
+
+OLENA = 555000222
 
 SESSION: list[Event] = [
     CommandEvent("topics"),
@@ -34,21 +45,23 @@ SESSION: list[Event] = [
     TextEvent("???"),
     UnsupportedEvent(),
     FloodedEvent(),
-    ButtonEvent("t:measles"),
-    ButtonEvent("f:measles:1"),
-    ButtonEvent("x"),
+    ButtonEvent(ShowLabel("measles")),
+    ButtonEvent(Feedback("measles", helpful=True)),
+    ButtonEvent(NoneOfThese()),
+    ButtonEvent(Menu()),
+    ButtonEvent(None),
 ]
 
 
 def english_interface_phrases() -> list[str]:
     """English message texts long enough that finding one in a reply means it was not translated."""
-    with po_path("en").open("rb") as handle:
+    with po_path("en", LOCALES_DIR).open("rb") as handle:
         catalog = read_po(handle, locale="en")
     phrases = []
     for message in catalog:
         if not message.id:
             continue
-        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        texts = (message.string,) if isinstance(message.string, str) else (message.string or ())
         for text in texts:
             for fragment in re.split(r"\{\w+\}", text):
                 fragment = fragment.strip(" .:,;!?()")
@@ -57,16 +70,20 @@ def english_interface_phrases() -> list[str]:
     return phrases
 
 
-def test_every_line_is_ukrainian_after_choosing_ukrainian(make_conversation) -> None:  # type: ignore[no-untyped-def]
-    conversation: Conversation = make_conversation(WEDNESDAY)
-    greeting = conversation.handle(CommandEvent("start"), Who(client_lang="de-DE"))
-    assert greeting.replies[0].lang == "de"
-    chosen = conversation.handle(ButtonEvent("l:uk"), Who(client_lang="de-DE")).chosen_lang
-    assert chosen == "uk"
+def test_every_line_is_ukrainian_after_choosing_ukrainian(
+    brain: Brain, conversation: Conversation, store: Store
+) -> None:
+    service = ChatService(FixedBrain(brain), conversation, store=store, clock=lambda: WEDNESDAY)
+
+    def say(event: Event) -> Outcome:
+        return service.handle(OLENA, event, client_lang="de-DE", private=True)
+
+    assert say(CommandEvent("start")).replies[0].lang == "de"
+    assert say(ButtonEvent(ChooseLanguage("uk"))).language_chosen == "uk"
     texts: list[str] = []
     for event in SESSION:
-        outcome = conversation.handle(event, Who(chosen_lang=chosen, client_lang="de-DE"))
-        assert outcome.chosen_lang == "uk"
+        outcome = say(event)
+        assert store.language_of(OLENA) == "uk"
         assert all(reply.lang == "uk" for reply in outcome.replies)
         texts += [reply.text for reply in outcome.replies]
         texts += [

@@ -1,9 +1,11 @@
-"""Split Telegram HTML into messages under the length limit without breaking a tag.
+"""Telegram HTML, the one format every reply is written in: escaping, the staff's markup, links,
+splitting under the length limit, and turning it into plain text for the terminal and for
+Telegram's plain-text fallback.
 
 Telegram rejects texts over 4096 characters and the unit is disputed (code points or UTF-16), so
-every chunk stays within the limit in both, measured on the HTML source, which is never shorter
-than the text Telegram counts. Chunks end at a paragraph or line break when possible; a tag that
-is open at a break is closed at the end of the chunk and reopened at the start of the next one.
+every chunk of `split` stays within the limit in both, measured on the HTML source, which is never
+shorter than the text Telegram counts. Chunks end at a paragraph or line break when possible; a tag
+that is open at a break is closed at the end of the chunk and reopened at the start of the next.
 """
 
 from __future__ import annotations
@@ -18,6 +20,66 @@ MESSAGE_LIMIT = 4000
 _ATOM = re.compile(r"<[^<>]*>|&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});|.", re.S)
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([A-Za-z][\w-]*)")
 _TAG = re.compile(r"<[^<>]*>")
+_LINK = re.compile(r"<a\s+href=\"([^\"]*)\"\s*>(.*?)</a\s*>", re.S | re.I)
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_BULLET = re.compile(r"^\s*[-•]\s+")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Escape text for Telegram HTML (only <, > and & matter; quotes are harmless)."""
+    return html.escape(text, quote=False)
+
+
+def bold(text: str) -> str:
+    """`text`, escaped, in bold."""
+    return f"<b>{escape(text)}</b>"
+
+
+def italic(text: str) -> str:
+    """`text`, escaped, in italics."""
+    return f"<i>{escape(text)}</i>"
+
+
+def link(url: str, title: str) -> str:
+    """An HTML link with escaped title and URL."""
+    return f'<a href="{html.escape(url, quote=True)}">{escape(title)}</a>'
+
+
+def from_staff(text: str) -> str:
+    """Staff markup (**bold**, "- " bullets, blank-line paragraphs) as escaped Telegram HTML."""
+    lines = []
+    for line in text.strip().splitlines():
+        line = escape(line.rstrip())
+        line = _BULLET.sub("• ", line)
+        lines.append(_BOLD.sub(r"<b>\1</b>", line))
+    return "\n".join(lines)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _visible(text: str) -> str:
+    """What Telegram shows of `text` (a link's address is not shown)."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def to_text(text: str) -> str:
+    """Plain text for a reader without HTML: tags dropped, entities decoded, and each link as
+    "title (url)", so that the address is still there to copy."""
+
+    def spelled_out(found: re.Match[str]) -> str:
+        url, title = html.unescape(found.group(1)), _visible(found.group(2))
+        return url if title.strip() in ("", url) else f"{title} ({url})"
+
+    return _visible(_LINK.sub(spelled_out, text))
+
+
+def text_length(text: str) -> int:
+    """How many characters a reader sees of `text` in Telegram (link addresses are hidden)."""
+    return len(_visible(text))
 
 
 def utf16_len(text: str) -> int:
@@ -25,9 +87,7 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def to_plain(text: str) -> str:
-    """Drop the tags and decode the entities: what the user would read."""
-    return html.unescape(_TAG.sub("", text))
+# --- splitting ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -73,10 +133,10 @@ class _Break:
     used: int
 
 
-def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+def split(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Chunks of `text`, each at most `limit` code points and UTF-16 units, tags balanced."""
     if _size(text) <= limit:
-        return [text] if to_plain(text).strip() else []
+        return [text] if _visible(text).strip() else []
     atoms = _ATOM.findall(text)
     chunks: list[str] = []
     start, stack = 0, tuple[_Open, ...]()
@@ -84,7 +144,7 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
         cut = _next_break(atoms, start, stack, limit)
         body = "".join(atoms[start : cut.end]).rstrip()
         chunk = _opening(stack) + body + _closing(cut.stack)
-        if to_plain(chunk).strip():
+        if _visible(chunk).strip():  # Telegram refuses a message with nothing to show
             chunks.append(chunk)
         start, stack = cut.end, cut.stack
         while start < len(atoms) and atoms[start] in ("\n", " "):

@@ -1,0 +1,265 @@
+"""The one object every edge calls, between the mouths (Telegram, the terminal) and the brain.
+
+Per event it reads the user's language, builds what the brain may know of the sender, asks the
+brain with the current snapshot and the time, remembers a language the user chose and writes
+what the brain says to count; a storage error never costs a reply. It answers the staff's
+commands and owns reloading faq/: a new brain is built off the event loop, then swapped in whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Final, Protocol, TypeAlias, assert_never
+
+from bot import replies, stats
+from bot.config import Settings
+from bot.conversation import Brain, Conversation, today
+from bot.events import (
+    Asked,
+    Command,
+    CommandEvent,
+    Event,
+    Outcome,
+    Rated,
+    Record,
+    Reply,
+    Who,
+)
+from bot.i18n import FOREIGN_LANG, Catalogs, Translator, resolve_language
+from bot.knowledge import LiveKnowledge, Problem
+from bot.logs import log_failure
+from bot.models import Lang
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock: TypeAlias = Callable[[], datetime]
+CommandMenu: TypeAlias = tuple[str | None, tuple[tuple[str, str], ...]]
+"""A Telegram client language code (None: everyone else) and its (command, description) pairs."""
+
+MENU_CODES: Final = ("de", "uk", "ru", "en")
+"""Telegram client languages that get a command menu of their own."""
+STAFF_COMMANDS: Final[frozenset[Command]] = frozenset({"stats", "unanswered", "reload"})
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class Brains(Protocol):
+    """The current brain, renewed when faq/ changes (the last good one stays on errors)."""
+
+    @property
+    def current(self) -> Brain: ...
+    def refresh(self) -> bool: ...
+    def reload(self) -> Sequence[Problem]: ...
+
+
+class Languages(Protocol):
+    """Where users' language choices are kept: the store, or a terminal session's memory."""
+
+    def language_of(self, user_id: int) -> Lang | None: ...
+    def remember_language(self, user_id: int, lang: Lang) -> None: ...
+    def forget_user(self, user_id: int) -> None: ...
+
+
+class SessionLanguages:
+    """Language choices kept in memory only: a terminal session starts afresh every time."""
+
+    def __init__(self) -> None:
+        self._chosen: dict[int, Lang] = {}
+
+    def language_of(self, user_id: int) -> Lang | None:
+        """The language this user chose in this session, if any."""
+        return self._chosen.get(user_id)
+
+    def remember_language(self, user_id: int, lang: Lang) -> None:
+        """Keep the choice until the session ends."""
+        self._chosen[user_id] = lang
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop the choice."""
+        self._chosen.pop(user_id, None)
+
+
+class ChatService:
+    """What both edges call: per event, and for the bot's life cycle."""
+
+    def __init__(
+        self,
+        brains: Brains,
+        conversation: Conversation,
+        *,
+        store: Store | None = None,
+        languages: Languages | None = None,
+        admins: frozenset[int] = frozenset(),
+        clock: Clock = utc_now,
+    ) -> None:
+        self._brains = brains
+        self._conversation = conversation
+        self._store = store
+        self._languages: Languages = languages or store or SessionLanguages()
+        self._admins = admins
+        self._clock = clock
+        self._storage_works = True
+
+    @property
+    def brain(self) -> Brain:
+        """The current knowledge base and matcher."""
+        return self._brains.current
+
+    def handle(
+        self, user_id: int, event: Event, *, client_lang: str | None, private: bool
+    ) -> Outcome:
+        """The outcome of one event from `user_id`; never raises for a failure of ours."""
+        stored = self._stored_language(user_id)
+        # Staff answers (statistics) only in private chats, never in front of a group.
+        who = Who(stored, client_lang, is_admin=private and user_id in self._admins)
+        try:
+            if isinstance(event, CommandEvent) and event.name in STAFF_COMMANDS and who.is_admin:
+                return self._staff(event, who)
+            outcome = self._conversation.handle(event, who, self._brains.current, self._clock())
+        except Exception as exc:
+            log_failure(log, exc, f"in the conversation for {type(event).__name__}")
+            return self._conversation.failure(who)
+        if outcome.language_chosen is not None and outcome.language_chosen != stored:
+            self.remember_language(user_id, outcome.language_chosen)
+        self._write(outcome.records)
+        return outcome
+
+    def remember_language(self, user_id: int, lang: Lang) -> None:
+        """Answer `user_id` in `lang` from now on (the terminal's --lang)."""
+        with self._storage("remembering a language"):
+            self._languages.remember_language(user_id, lang)
+
+    def translator(self, user_id: int, *, client_lang: str | None) -> Translator:
+        """The interface strings in the language `user_id` is answered in."""
+        who = Who(self._stored_language(user_id), client_lang)
+        return self._conversation.translator_for(who)
+
+    def forget(self, user_id: int) -> None:
+        """The user blocked the bot: drop what we kept for them."""
+        with self._storage("forgetting a user"):
+            self._languages.forget_user(user_id)
+
+    def command_menus(self) -> tuple[CommandMenu, ...]:
+        """Telegram's command menu per client language, and one for everyone else."""
+        codes: tuple[str | None, ...] = (*MENU_CODES, None)
+        return tuple(
+            (
+                code,
+                self._conversation.command_descriptions(
+                    resolve_language(chosen=None, client_code=code) if code else FOREIGN_LANG
+                ),
+            )
+            for code in codes
+        )
+
+    def refresh(self) -> bool:
+        """Pick up edited faq/ files; True when a new brain answers. Slow after an edit: call
+        it off the event loop. Never raises: the last good brain keeps answering."""
+        try:
+            return self._brains.refresh()
+        except Exception as exc:
+            log_failure(log, exc, "while reloading faq/; the last good version keeps answering")
+            return False
+
+    def show(self, label: str, lang: Lang) -> Reply | None:
+        """Exactly what a user receives for a label (for `kita-bot show`); None if unknown."""
+        return self._conversation.show(label, lang, self._brains.current, self._clock())
+
+    # --- storage, which never costs a reply ---
+
+    @contextmanager
+    def _storage(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            # One line per outage, not one per message: a full disk would flood the log.
+            if self._storage_works:
+                log_failure(log, exc, f"while {doing}; replies go on without storage")
+            self._storage_works = False
+        else:
+            if not self._storage_works:
+                log.warning("storage works again")
+            self._storage_works = True
+
+    def _stored_language(self, user_id: int) -> Lang | None:
+        stored: Lang | None = None
+        with self._storage("reading a language"):
+            stored = self._languages.language_of(user_id)
+        return stored
+
+    def _write(self, records: tuple[Record, ...]) -> None:
+        if self._store is None or not records:
+            return
+        with self._storage("counting a question"):
+            for record in records:
+                match record:
+                    case Asked():
+                        self._store.record_question(
+                            record.day,
+                            record.lang,
+                            record.label,
+                            record.band,
+                            record.unanswered_text,
+                        )
+                    case Rated():
+                        self._store.record_feedback(record.day, record.label, record.helpful)
+                    case _:
+                        assert_never(record)
+
+    # --- the staff's commands ---
+
+    def _staff(self, event: CommandEvent, who: Who) -> Outcome:
+        t = self._conversation.translator_for(who)
+        if event.name == "reload":
+            problems = self._brains.reload()
+            topics = len(self._brains.current.kb.topics)
+            return Outcome((replies.reload_result(t, [str(p) for p in problems], topics),))
+        if self._store is None:
+            text = t.gettext("Statistics are not kept in this mode.")
+            return Outcome((replies.admin_text(t, text),))
+        report = stats.build_report(
+            self._store, today(self._brains.current.kb, self._clock()), stats.parse_days(event.args)
+        )
+        if event.name == "stats":
+            return Outcome((replies.admin_text(t, stats.format_summary(report, t)),))
+        return Outcome((replies.admin_text(t, stats.format_unanswered(report, t)),))
+
+
+def build_service(
+    settings: Settings,
+    *,
+    with_store: bool = True,
+    languages: Languages | None = None,
+    admins: frozenset[int] | None = None,
+    clock: Clock = utc_now,
+) -> ChatService:
+    """Wire the service from settings: faq/ (loaded, the matcher built), locales/, the store."""
+    store = Store(settings.data_dir, settings.retention_days) if with_store else None
+    # The knowledge holder builds each new brain (the matcher) in the reload thread and swaps it
+    # in whole; with a data folder, it keeps the last good faq/ to start from when a file breaks.
+    brains: LiveKnowledge[Brain] = LiveKnowledge(
+        settings.faq_dir,
+        Brain.of,
+        snapshot_dir=settings.data_dir / "faq-snapshot" if with_store else None,
+        min_interval=settings.reload_seconds,
+    )
+    conversation = Conversation(
+        Catalogs.load(settings.locales_dir),
+        operator=settings.operator,
+        retention_days=settings.retention_days,
+    )
+    return ChatService(
+        brains,
+        conversation,
+        store=store,
+        languages=languages,
+        admins=settings.admins if admins is None else admins,
+        clock=clock,
+    )
