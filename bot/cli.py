@@ -9,12 +9,15 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, TextIO, TypeAlias, assert_never
+from typing import TYPE_CHECKING, Literal, TextIO, TypeAlias, assert_never
 from zoneinfo import ZoneInfo
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
-from bot.models import LANGUAGES, Lang
+from bot.models import LANGUAGES, KnowledgeBase, Lang
+
+if TYPE_CHECKING:
+    from bot.knowledge import Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -245,12 +248,14 @@ def _ask(
 
 
 def _validate(faq_dir: Path) -> int:
-    from bot.knowledge import validate
+    from bot.knowledge import load_knowledge, validate
 
     problems = validate(faq_dir)
+    errors = [p for p in problems if p.severity == "error"]
+    if not errors:
+        problems += _phrasing_warnings(load_knowledge(faq_dir))
     for problem in problems:
         print(problem)
-    errors = [p for p in problems if p.severity == "error"]
     if errors:
         print(f"{len(errors)} Fehler in {faq_dir} — bitte korrigieren.", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -259,6 +264,45 @@ def _validate(faq_dir: Path) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+def _phrasing_warnings(kb: KnowledgeBase) -> list[Problem]:
+    """A warning at each phrasing the bot understands only word for word, naming what wins."""
+    from bot.knowledge import Problem
+    from bot.understanding import Matcher
+    from bot.understanding.selfcheck import misread_phrasings
+
+    warnings = []
+    for misread in misread_phrasings(kb, Matcher.build(kb)):
+        path, line, column = misread.written_at or (Path("faq"), 1, 1)
+        meant, got = _named(misread.meant), _named(misread.got)
+        if misread.suggested:
+            what = (
+                f"führt, etwas anders geschrieben, nur zu „Meinten Sie …?“ (zuerst: {got}) "
+                f"statt zu {meant}. Ergänzen Sie Formulierungen in diesen Worten oder ein "
+                "Stichwort, das nur dieses Thema nennt."
+            )
+        elif misread.got is not None:
+            what = (
+                f"passt besser zu {got} als zu {meant}: Nur wortgleich geschrieben bekommt sie "
+                f"{meant}. Schreiben Sie sie eindeutiger oder verschieben Sie sie zu {got}."
+            )
+        else:
+            what = (
+                f"wird, etwas anders geschrieben, nicht als {meant} verstanden. Ergänzen Sie "
+                "Formulierungen in diesen Worten oder ein Stichwort, das nur dieses Thema nennt."
+            )
+        message = f"Die Formulierung '{misread.text}' {what}"
+        warnings.append(Problem(path, line, column, message, "warning"))
+    return warnings
+
+
+def _named(label: str | None) -> str:
+    if label is None:
+        return "nichts"
+    if label.startswith("referral:"):
+        return f"'{label.removeprefix('referral:')}' (Weiterleitung)"
+    return f"'{label}'"
 
 
 def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:

@@ -46,6 +46,8 @@ class Vocabulary:
 
     phrasings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    written_at: Mapping[str, tuple[Path, int, int]] = field(default_factory=dict)
+    """Each phrasing -> the file, line and column where staff wrote it (for their messages)."""
 
 
 @dataclass(frozen=True)

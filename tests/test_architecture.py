@@ -82,6 +82,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "config",
             "logs",
             "knowledge",
+            "understanding",
             "i18n",
             "store",
             "stats",

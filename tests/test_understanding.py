@@ -7,6 +7,8 @@ referral given, "another town", small talk, and that nothing breaks on any input
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,29 @@ def test_a_phrasing_staff_add_makes_the_bot_answer_that_question(tmp_path: Path)
     # Close to the phrasing (typos, no capitals, another word order) answers it too.
     assert _answered(after, "darf der opa das kind aus der kita abhohlen") == "registration"
     assert _answered(after, "Darf das Kind der Opa aus der Kita abholen?") == "registration"
+
+
+def test_validate_says_where_a_phrasing_is_understood_only_word_for_word(tmp_path: Path) -> None:
+    faq = tmp_path / "faq"
+    shutil.copytree(FAQ, faq)
+    path = faq / "topics" / "registration.yaml"
+    misplaced = "Braucht meine Tochter die Masernimpfung vor dem ersten Kita-Tag?"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("phrasings:\n  de:\n", f'phrasings:\n  de:\n    - "{misplaced}"\n', 1),
+        encoding="utf-8",
+    )
+    line = next(n for n, row in enumerate(path.read_text().splitlines(), 1) if misplaced in row)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "validate", str(faq)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr  # a warning, not an error
+    [warning] = [row for row in result.stdout.splitlines() if misplaced in row]
+    assert warning.startswith(f"{path}:{line}:")
+    assert "Warnung" in warning and "'measles'" in warning and "'registration'" in warning
 
 
 # --- topics, per language -----------------------------------------------------------------------

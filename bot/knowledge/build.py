@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.knowledge.schema import WEEKDAYS, WRITER_CUES
-from bot.knowledge.yamlfile import YamlFile
+from bot.knowledge.yamlfile import Key, YamlFile
 from bot.models import (
     LANGUAGES,
     SERVICE_INTENTS,
@@ -46,9 +46,9 @@ def knowledge_base(
     built = [replace(t, related=tuple(r for r in t.related if r in served)) for t in built]
     return KnowledgeBase(
         topics=tuple(sorted(built, key=lambda t: (t.order, t.id))),
-        office=_office(office.values),
+        office=_office(office),
         smalltalk={
-            name: _vocabulary(smalltalk.values[name])
+            name: _vocabulary(smalltalk.values[name], smalltalk, (name,))
             for name in SMALLTALK_INTENTS
             if name in smalltalk.values
         },
@@ -66,10 +66,18 @@ def _optional_localized(values: Mapping[str, str] | None) -> dict[Lang, str] | N
     return _localized(values) if values is not None else None
 
 
-def _vocabulary(data: Mapping[str, Any]) -> Vocabulary:
+def _vocabulary(data: Mapping[str, Any], file: YamlFile, key: Key = ()) -> Vocabulary:
+    """The phrasings and keywords at `key` of `file`, each phrasing with where it was written."""
+    phrasings = {lang: tuple(words) for lang, words in data["phrasings"].items()}
+    written_at = {
+        text: (file.path, *file.at((*key, "phrasings", lang, i)))
+        for lang, words in phrasings.items()
+        for i, text in enumerate(words)
+    }
     return Vocabulary(
-        phrasings={lang: tuple(words) for lang, words in data["phrasings"].items()},
+        phrasings=phrasings,
         keywords={lang: tuple(words) for lang, words in data.get("keywords", {}).items()},
+        written_at=written_at,
     )
 
 
@@ -85,7 +93,7 @@ def _topic(file: YamlFile) -> Topic:
         title=_localized(data["title"]),
         question_de=data["question_de"],
         answer=_localized(data["answer"]),
-        vocabulary=_vocabulary(data),
+        vocabulary=_vocabulary(data, file),
         links=_links(data.get("links", [])),
         sources=tuple(data["sources"]),
         reviewed=data["reviewed"],
@@ -94,17 +102,22 @@ def _topic(file: YamlFile) -> Topic:
         where=data.get("where", "dresden"),
         path=file.path,
         more=_optional_localized(data.get("more")),
-        answers=tuple(_sub_answer(sub, data) for sub in data.get("answers", [])),
+        answers=tuple(
+            _sub_answer(sub, data, file, ("answers", i))
+            for i, sub in enumerate(data.get("answers", []))
+        ),
     )
 
 
-def _sub_answer(data: Mapping[str, Any], topic: Mapping[str, Any]) -> SubAnswer:
+def _sub_answer(
+    data: Mapping[str, Any], topic: Mapping[str, Any], file: YamlFile, key: Key
+) -> SubAnswer:
     return SubAnswer(
         id=f"{topic['id']}{SUB_ANSWER_SEPARATOR}{data['id']}",
         title=_localized(data["title"]),
         answer=_localized(data["answer"]),
         more=_optional_localized(data.get("more")),
-        vocabulary=_vocabulary(data),
+        vocabulary=_vocabulary(data, file, key),
         links=_links(data.get("links", [])),
         sources=tuple(data.get("sources", topic["sources"])),
         reviewed=data.get("reviewed", topic["reviewed"]),
@@ -120,13 +133,14 @@ def _referral(file: YamlFile) -> Referral:
         links=_links(data.get("links", [])),
         sources=tuple(data["sources"]),
         reviewed=data["reviewed"],
-        vocabulary=_vocabulary(data),
+        vocabulary=_vocabulary(data, file),
         path=file.path,
         where=data.get("where", "dresden"),
     )
 
 
-def _office(data: Mapping[str, Any]) -> Office:
+def _office(file: YamlFile) -> Office:
+    data = file.values
     hours = data["hours"]
     weekly = {
         WEEKDAYS.index(day): tuple(sorted(intervals, key=lambda i: i.start))
@@ -147,7 +161,10 @@ def _office(data: Mapping[str, Any]) -> Office:
             holiday_subdivision=hours["holidays"]["subdivision"],
         ),
         hours_note=_optional_localized(hours.get("note")),
-        intents={name: _vocabulary(data["intents"][name]) for name in SERVICE_INTENTS},
+        intents={
+            name: _vocabulary(data["intents"][name], file, ("intents", name))
+            for name in SERVICE_INTENTS
+        },
         sources=tuple(data["sources"]),
         reviewed=data["reviewed"],
     )

@@ -54,9 +54,13 @@ class Matcher:
         """Understand one message: a label and a band, a referral, small talk, or nothing."""
         return decide(self.analyse(text), self.fusion.thresholds)
 
-    def analyse(self, text: str) -> Analysis:
-        """Read the message and weigh every candidate (no decision yet)."""
-        features, reading, smalltalk, exact, units = self._evidence(text)
+    def analyse(self, text: str, *, as_if_unwritten: bool = False) -> Analysis:
+        """Read the message and weigh every candidate (no decision yet).
+
+        `as_if_unwritten`: weigh a phrasing of faq/ as if it were not written there (neither the
+        exact match nor its own nearest phrasing counts): how a reworded question would fare.
+        """
+        features, reading, smalltalk, exact, units = self._evidence(text, as_if_unwritten)
         candidates = self.index.candidates
         if smalltalk or features is None:
             probabilities = np.zeros(len(candidates))
@@ -82,12 +86,12 @@ class Matcher:
         return self._evidence(text)[0]
 
     def _evidence(
-        self, text: str
+        self, text: str, as_if_unwritten: bool = False
     ) -> tuple[Array | None, Reading, str | None, int | None, _Weighed]:
         index = self.index
         reading = index.reader.read(text)
         row = index.exact.get(exact_form(text, index.reader))
-        exact = index.phrasings[row].candidate if row is not None else None
+        exact = index.phrasings[row].candidate if row is not None and not as_if_unwritten else None
         units = units_of(reading)
         smalltalk = self._only_smalltalk([u for u, _ in units], reading.lang, bool(reading.asking))
         weighed = _weigh(reading, units, index, self._lexical.weights.context)
@@ -96,6 +100,8 @@ class Matcher:
         scores, named = self._lexical.scores(weighed.units, weighed.weights, reading)
         lexical = np.asarray(scores) / 100
         similarities = index.space.similarities(ngrams(weighed.stems, weighed.stem_weights))
+        if as_if_unwritten and row is not None:
+            similarities[row] = 0.0
         weighed.similarities = similarities
         nearest = index.nearest(similarities)
         bayes = index.bayes.posterior(weighed.keys)
