@@ -104,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="labelled YAML (default: ../shared/eval/dev.yaml when present)",
     )
+    evaluate.add_argument(
+        "--summary",
+        action="store_true",
+        help="the figures only, without the misses (for a set nobody may tune on)",
+    )
 
     stats = sub.add_parser(
         "stats",
@@ -172,7 +177,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "show":
             return _show(settings, args.topic, args.lang, args.html)
         case "eval":
-            return _eval(settings, args.file)
+            return _eval(settings, args.file, misses=not args.summary)
         case "stats":
             return _stats(settings, args.days, args.csv, args.lang)
         case _:
@@ -321,7 +326,7 @@ def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
     return EXIT_OK
 
 
-def _eval(settings: Settings, file: Path | None) -> int:
+def _eval(settings: Settings, file: Path | None, *, misses: bool = True) -> int:
     from bot.evaluation import default_eval_file, evaluate, load_eval
     from bot.service import build_service
 
@@ -334,7 +339,7 @@ def _eval(settings: Settings, file: Path | None) -> int:
         return EXIT_USAGE
     service = build_service(settings, with_store=False)
     report = evaluate(service.brain.matcher, load_eval(path))
-    print(report.format())
+    print(report.format(misses=misses))
     return EXIT_OK
 
 
