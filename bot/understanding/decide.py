@@ -124,11 +124,12 @@ def decide(found: Analysis, t: Thresholds) -> Match:
         return replace(base, band=Band.REFERRAL, reason=top.id)
     if confident and top.kind == "smalltalk":
         return replace(base, band=Band.SMALLTALK, reason=SMALLTALK, smalltalk=top.id)
-    options = tuple(
-        candidates[i].id for i in order if _is_answer(candidates[i]) and p[i] >= t.suggest_floor
-    )[: t.max_suggestions]
-    if options and p[order_of(candidates, options[0], order)] >= t.suggest:
-        return replace(base, band=Band.SUGGEST, suggestions=options)
+    options = [i for i in order if _is_answer(candidates[i]) and p[i] >= t.suggest_floor]
+    options = options[: t.max_suggestions]
+    # Two good candidates share the probability between them: together they may well be it.
+    if options and sum(float(p[i]) for i in options) >= t.suggest:
+        suggestions = tuple(candidates[i].id for i in options)
+        return replace(base, band=Band.SUGGEST, suggestions=suggestions)
     if top.kind == "out-of-scope" or (top.kind == "referral" and p_best >= t.suggest):
         return replace(base, reason=OUT_OF_SCOPE if top.kind == "out-of-scope" else top.id)
     if found.town is not None:
@@ -151,10 +152,6 @@ def sub_answer(scores: Mapping[str | None, float], t: Thresholds) -> str | None:
 
 def _is_answer(candidate: Candidate) -> bool:
     return candidate.kind in ("topic", "service")
-
-
-def order_of(candidates: tuple[Candidate, ...], label: str, order: list[int]) -> int:
-    return next(i for i in order if candidates[i].id == label)
 
 
 def _topic_score(candidates: tuple[Candidate, ...], p: Array, order: list[int]) -> float:

@@ -53,9 +53,9 @@ class Thresholds:
     margin: float = 0.1
     """... when the runner-up is at least this far behind."""
     suggest: float = 0.25
-    """Offer "did you mean" from this probability on ..."""
+    """Offer "did you mean" when the options together have this probability ..."""
     suggest_floor: float = 0.15
-    """... with further candidates from this one on."""
+    """... each option having at least this one."""
     max_suggestions: int = 3
     sub_answer: float = 0.45
     """A sub-answer's nearest phrasing must be this similar to be chosen over the overview ..."""
