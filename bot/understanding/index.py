@@ -4,6 +4,8 @@ and every phrasing as a vector of character n-grams for finding the nearest one.
 
 from __future__ import annotations
 
+import math
+
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -170,10 +172,11 @@ class Index:
             # topic they are only as good as phrasings (many are everyday words).
             subs = [
                 _Source(
-                    _texts(sub.vocabulary.phrasings) + _texts(sub.vocabulary.keywords),
+                    _texts(sub.vocabulary.phrasings),
                     [],
                     list(sub.title.items()),
                     answer=sub.id,
+                    weak=_texts(sub.vocabulary.keywords),
                 )
                 for sub in topic.answers
             ]
@@ -256,6 +259,8 @@ class _Source:
     keywords: list[tuple[str, str]]
     titles: list[tuple[str, str]]
     answer: str | None = None
+    weak: list[tuple[str, str]] = field(default_factory=list)
+    """Words that count only as a phrasing's words would (a sub-answer's keywords)."""
 
     @classmethod
     def of(cls, vocab: Vocabulary, titles: list[tuple[str, str]] | None = None) -> _Source:
@@ -291,7 +296,7 @@ def _add_source(vocab: _Vocab, source: _Source, keys: Keys, reader: Reader) -> N
             multi_word.append((lang, keyword))
             if is_keyword:
                 vocab.terms.append(tuple(keys.of(word, lang) for word in words))
-    for lang, phrasing in (*source.phrasings, *multi_word):
+    for lang, phrasing in (*source.phrasings, *multi_word, *source.weak):
         vocab.phrasings += 1
         seen: set[str] = set()
         for word in content_words(reader.read(phrasing), keys, lang):
@@ -404,6 +409,8 @@ class NgramSpace:
         n = len(documents)
         df = np.bincount(cols, minlength=len(self.vocabulary))
         self.idf = np.log((n + 1) / (df + 1)) + 1.0
+        self.rare_idf = math.log(n + 1) + 1.0
+        """The idf of an n-gram no phrasing has."""
         values = _tf(np.asarray(count_list, dtype=np.float64)) * self.idf[cols]
         norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n))
         values /= np.where(norms > 0, norms, 1.0)[rows]
@@ -411,15 +418,23 @@ class NgramSpace:
         """Columns are n-grams: a message touches only its own n-grams' columns."""
 
     def similarities(self, counts: Mapping[str, float]) -> npt.NDArray[np.float64]:
-        """Cosine similarity of a message's n-grams to every phrasing."""
+        """Cosine similarity of a message's n-grams to every phrasing.
+
+        N-grams no phrasing has still belong to the message (with the highest idf): a message of
+        unknown words is far from everything, not near the one phrasing sharing an n-gram.
+        """
         known = [
             (self.vocabulary[g], c) for g, c in counts.items() if c > 0 and g in self.vocabulary
         ]
         if not known:
             return np.zeros(self.columns.shape[0])
+        unknown = _tf(
+            np.array([c for g, c in counts.items() if c > 0 and g not in self.vocabulary])
+        )
         cols = [col for col, _ in known]
         vals = _tf(np.array([c for _, c in known])) * self.idf[cols]
-        return np.asarray(self.columns[:, cols] @ (vals / float(np.linalg.norm(vals)))).ravel()
+        norm = math.sqrt(float(vals @ vals) + float(unknown @ unknown) * self.rare_idf**2)
+        return np.asarray(self.columns[:, cols] @ (vals / norm)).ravel()
 
 
 def _tf(counts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
