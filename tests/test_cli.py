@@ -81,7 +81,7 @@ def test_piped_chat_answers_in_ukrainian_and_exits_at_end_of_input(tmp_path: Pat
     result = run(["chat"], tmp_path, stdin="Як записати дитину в садочок?\n")
     assert result.returncode == 0, result.stderr
     assert "kitaportal.dresden.de" in result.stdout
-    assert "Зараз" in result.stdout  # the office status line, in Ukrainian
+    assert "Сьогодні" in result.stdout  # today's office hours, in Ukrainian
     assert "<b>" not in result.stdout and "&amp;" not in result.stdout
 
 
@@ -130,6 +130,18 @@ def test_validate_reports_file_line_and_column(tmp_path: Path) -> None:
     _path, line, column, message = first.split(":", 3)
     assert line.isdigit() and column.isdigit()
     assert message.strip()
+
+
+def test_show_prints_the_first_message_of_a_sub_answer(tmp_path: Path) -> None:
+    result = run(["show", "registration/documents", "--lang", "uk"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Які документи потрібні?"
+    assert "Breitscheidstraße 78e" in result.stdout
+    assert "Перевірено" not in result.stdout  # the rest (and its date) is behind "More"
+    assert "[➕ Детальніше]" in lines and "[☰ Усі теми]" in lines
+    unknown = run(["show", "registration/nothing-like-this"], tmp_path)
+    assert unknown.returncode == 2 and "registration/documents" in unknown.stderr
 
 
 def test_show_prints_what_a_user_receives(tmp_path: Path) -> None:
