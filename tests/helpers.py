@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
 from bot.conversation import Brain
+from bot.i18n import po_path
 from bot.knowledge import Problem
+from bot.models import Lang
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 
 class FixedBrain:
@@ -20,3 +29,20 @@ class FixedBrain:
     def reload(self) -> list[Problem]:
         self.reloads += 1
         return []
+
+
+def interface_phrases(lang: Lang) -> list[str]:
+    """Interface texts of `lang` long enough that finding one in a reply means it is in `lang`."""
+    with po_path(lang, LOCALES_DIR).open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    phrases = []
+    for message in catalog:
+        if not message.id:
+            continue
+        texts = (message.string,) if isinstance(message.string, str) else (message.string or ())
+        for text in texts:
+            for fragment in re.split(r"\{\w+\}", text):
+                fragment = fragment.strip(" .:,;!?()")
+                if len(fragment) >= 12 and " " in fragment:
+                    phrases.append(fragment)
+    return phrases

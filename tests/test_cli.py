@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import interface_phrases
+
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake1"
 
@@ -83,6 +85,19 @@ def test_piped_chat_answers_in_ukrainian_and_exits_at_end_of_input(tmp_path: Pat
     assert "kitaportal.dresden.de" in result.stdout
     assert "Сьогодні" in result.stdout  # today's office hours, in Ukrainian
     assert "<b>" not in result.stdout and "&amp;" not in result.stdout
+
+
+def test_piped_chat_on_a_german_terminal_stays_ukrainian_after_a_ukrainian_question(
+    tmp_path: Path,
+) -> None:
+    # a: "More" under the answer; 1: the first topic; then commands and an unclear "ok".
+    typed = "Як записати дитину в садочок?\na\n1\n/language\n/topics\n/hours\nok\n"
+    result = run(["chat"], tmp_path, stdin=typed, env={"LANG": "de_DE.UTF-8"})
+    assert result.returncode == 0, result.stderr
+    assert "Детальніше" in result.stdout and "Усі теми" in result.stdout
+    assert "Оберіть мову:" in result.stdout and "Години прийому" in result.stdout
+    leaked = [phrase for phrase in interface_phrases("de") if phrase in result.stdout]
+    assert not leaked, f"German interface text in a Ukrainian chat: {leaked}"
 
 
 def test_chat_topic_numbers_and_commands(tmp_path: Path) -> None:

@@ -80,3 +80,24 @@ def test_a_language_chosen_in_the_terminal_holds_for_the_session(service: ChatSe
     shown = "\n".join(chat(service, "/language uk\nWie melde ich mein Kind an?\n"))
     assert "Відтепер я відповідатиму українською" in shown
     assert "Сьогодні 09:00–12:00: зараз відкрито" in shown  # the German question, in Ukrainian
+
+
+def test_the_welcome_waits_for_the_first_line_to_greet_in_its_language(
+    service: ChatService,
+) -> None:
+    out = io.StringIO()
+    typed = io.StringIO("Як записати дитину в садочок?\n")
+    assert run_chat(service, typed, out, client_lang="de_DE", interactive=True) == 0
+    shown = out.getvalue()
+    welcome, answer = shown.index("Вітаю!"), shown.rindex("Як записати дитину в садочок\n\n")
+    assert welcome < shown.index("Введіть номер теми") < answer
+    assert "Hallo" not in shown
+
+
+def test_the_welcome_follows_the_chosen_language_at_once(service: ChatService) -> None:
+    out = io.StringIO()
+    assert (
+        run_chat(service, io.StringIO(""), out, lang="en", client_lang="de_DE", interactive=True)
+        == 0
+    )
+    assert out.getvalue().startswith("Hello! I answer questions")

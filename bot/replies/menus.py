@@ -115,7 +115,9 @@ def privacy(t: Translator, operator: str, retention_days: int) -> Reply:
         escape(
             t.gettext(
                 "We store your language choice under a pseudonym (a keyed hash of your Telegram "
-                "id, never the id itself), and daily counts of questions by topic and language."
+                "id, never the id itself), and daily counts of questions by topic and language. "
+                "Until the bot restarts, it also remembers the language you last wrote in, under "
+                "the same pseudonym and in memory only."
             )
         ),
         escape(
