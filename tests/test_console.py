@@ -35,6 +35,15 @@ def test_links_stay_whole_when_answers_are_wrapped(
         assert any(url in line for line in shown), f"{url} is broken across lines"
 
 
+def test_a_link_button_is_a_line_with_its_address(service: ChatService) -> None:
+    registration = service.brain.kb.topic("registration")
+    assert registration is not None and registration.links
+    number = service.brain.kb.topic_ids.index("registration") + 1
+    shown = chat(service, f"{number}\n")
+    for item in registration.links:
+        assert f"🔗 {item.title['en']}: {item.url}" in shown
+
+
 def test_two_topics_with_one_title_keep_their_own_numbers(
     brain: Brain, conversation: Conversation
 ) -> None:

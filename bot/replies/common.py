@@ -64,8 +64,9 @@ def label_title(t: Translator, kb: KnowledgeBase, label: str) -> str | None:
 
 
 def link_rows(t: Translator, links: Iterable[Link]) -> Keyboard:
-    """One URL button a row: a link opens in one tap instead of being a line to copy."""
-    return tuple((Button(f"🔗 {item.title[t.lang]}", item.url, url=True),) for item in links)
+    """One URL button a row: a link opens in one tap instead of being a line to copy. No 🔗 in
+    the label: Telegram marks a URL button itself, and the terminal writes one before it."""
+    return tuple((Button(item.title[t.lang], item.url, url=True),) for item in links)
 
 
 def feedback_row(t: Translator, label: str) -> Row:
