@@ -4,14 +4,12 @@ and answers for another town; over every topic, sub-answer and referral of the r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
 
 from bot.conversation import Brain, Conversation
 from bot.events import (
-    Action,
     Asked,
     ButtonEvent,
     Feedback,
@@ -21,12 +19,12 @@ from bot.events import (
     ShowMore,
     TextEvent,
     Who,
-    parse,
 )
 from bot.markup import from_staff, text_length, to_text
 from bot.models import LANGUAGES, KnowledgeBase, Lang, SubAnswer, Topic
 from bot.understanding import Band, Match
 from tests.conftest import BERLIN, MONDAY_MORNING, WEDNESDAY
+from tests.helpers import Finds, actions, shown, urls
 
 PHONE_SCREEN = 700
 """Visible characters of the first message of an answer, in every language."""
@@ -42,16 +40,6 @@ MOMENTS = (
 """Every kind of hours line an answer can end with."""
 
 
-@dataclass(frozen=True)
-class Finds:
-    """A matcher that finds what it is told, for what the real one decides rarely or not yet."""
-
-    found: Match
-
-    def match(self, text: str) -> Match:
-        return self.found
-
-
 def answers(kb: KnowledgeBase) -> list[tuple[Topic, SubAnswer | None]]:
     """Every topic's overview and every sub-answer."""
     return [(topic, sub) for topic in kb.topics for sub in (None, *topic.answers)]
@@ -62,18 +50,6 @@ def ask(
 ) -> Reply:
     [reply] = conversation.handle(event, Who(chosen_lang=lang), brain, MONDAY_MORNING).replies
     return reply
-
-
-def actions(reply: Reply) -> list[Action | None]:
-    return [parse(button.data) for row in reply.buttons for button in row if not button.url]
-
-
-def shown(reply: Reply) -> list[str]:
-    return [a.label for a in actions(reply) if isinstance(a, ShowLabel)]
-
-
-def urls(reply: Reply) -> list[str]:
-    return [button.data for row in reply.buttons for button in row if button.url]
 
 
 def test_every_first_message_fits_a_phone_screen_in_every_language(

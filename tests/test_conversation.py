@@ -31,11 +31,11 @@ from bot.events import (
     TextEvent,
     UnsupportedEvent,
     Who,
-    parse,
 )
 from bot.markup import to_text
 from bot.models import SERVICE_INTENTS, Lang
 from tests.conftest import BERLIN, MONDAY_MORNING, TOPIC_IDS, WEDNESDAY
+from tests.helpers import actions, shown
 
 Handle = Callable[..., Outcome]
 MONDAY = MONDAY_MORNING.date()
@@ -54,16 +54,6 @@ def handle(conversation: Conversation, brain: Brain) -> Handle:
 def only(outcome_replies: tuple[Reply, ...]) -> Reply:
     assert len(outcome_replies) == 1
     return outcome_replies[0]
-
-
-def actions(reply: Reply) -> list[Action | None]:
-    """What the reply's buttons do, in order (link buttons left out)."""
-    return [parse(button.data) for row in reply.buttons for button in row if not button.url]
-
-
-def shown(reply: Reply) -> list[str]:
-    """The labels the reply's buttons answer, in order."""
-    return [a.label for a in actions(reply) if isinstance(a, ShowLabel)]
 
 
 def menu_order(brain: Brain) -> list[str]:

@@ -5,14 +5,13 @@ wrote the answers and who gives binding information."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
 
 from bot.conversation import Brain, Conversation
 from bot.events import (
-    Action,
     ButtonEvent,
     CommandEvent,
     Event,
@@ -25,7 +24,6 @@ from bot.events import (
     TextEvent,
     UnsupportedEvent,
     Who,
-    parse,
 )
 from bot.markup import text_length, to_text
 from bot.models import CONTACT, LANGUAGES, Lang
@@ -33,20 +31,11 @@ from bot.service import ChatService
 from bot.store import Store
 from bot.understanding import Band, Match
 from tests.conftest import BERLIN, MONDAY_MORNING, WEDNESDAY
+from tests.helpers import Finds, actions
 
 SHORT, FEW_BUTTONS = 400, 6
 TUESDAY_LUNCH = datetime(2026, 11, 24, 12, 30, tzinfo=BERLIN)
 ASCENSION = datetime(2026, 5, 14, 10, 0, tzinfo=BERLIN)
-
-
-@dataclass(frozen=True)
-class Finds:
-    """A matcher that finds what it is told."""
-
-    found: Match
-
-    def match(self, text: str) -> Match:
-        return self.found
 
 
 NOTHING_TO_ANSWER: dict[str, tuple[Event, bool]] = {
@@ -75,10 +64,6 @@ def reply_to(
         )
     [reply] = conversation.handle(event, Who(chosen_lang=lang), brain, now).replies
     return reply
-
-
-def actions(reply: Reply) -> list[Action | None]:
-    return [parse(button.data) for row in reply.buttons for button in row if not button.url]
 
 
 @pytest.mark.parametrize("case", NOTHING_TO_ANSWER)
