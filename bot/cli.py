@@ -89,7 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser(
         "show",
         help="show exactly what a user receives for a topic",
-        description="Print the reply for a topic id (or contact, office-hours) as a user would see it.",
+        description=(
+            "Print the first message for a topic id, a sub-answer id (topic/sub), contact or "
+            "office-hours, as a user would see it, with its buttons."
+        ),
     )
     show.add_argument("topic", metavar="ID")
     show.add_argument("--lang", type=_lang, default="de", help="de, uk or en (default: de)")
@@ -335,7 +338,8 @@ def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
     service = build_service(settings, with_store=False)
     reply = service.show(label, lang)
     if reply is None:
-        ids = ", ".join(service.brain.kb.labels)
+        kb = service.brain.kb
+        ids = ", ".join((*kb.labels, *(sub.id for topic in kb.topics for sub in topic.answers)))
         print(f"kita-bot: unknown topic {label!r}; known: {ids}", file=sys.stderr)
         return EXIT_USAGE
     print(reply.text if as_html else to_text(reply.text))

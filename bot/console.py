@@ -18,6 +18,7 @@ from bot.events import (
     ButtonEvent,
     CommandEvent,
     Event,
+    Outcome,
     Reply,
     ShowLabel,
     TextEvent,
@@ -61,6 +62,8 @@ class Chat:
         self.letters: dict[str, Button] = {}
         """The buttons of the last replies that have no topic number, by their letter."""
         self.width = min(shutil.get_terminal_size((88, 24)).columns, 100) - 2
+        self.welcome_due = False
+        """Greet before answering the next line, in the language it is answered in."""
 
     def topic_numbers(self) -> dict[str, int]:
         """Topic id -> its number in the menu (1-based)."""
@@ -82,12 +85,31 @@ class Chat:
         return TextEvent(line)
 
     def send(self, line: str) -> None:
-        """Handle one typed line and print the replies."""
+        """Handle one typed line and print the replies (after the welcome, when it is due)."""
         self.service.refresh()  # an edited faq/ answers from the next line on
-        # The person at the terminal runs the bot: a private chat, staff commands included.
-        outcome = self.service.handle(
-            TERMINAL_USER, self.event_for(line), client_lang=self.client_lang, private=True
+        outcome = self._handle(self.event_for(line))
+        if self.welcome_due:
+            # Only now is the conversation's language known: the line just handled set it.
+            self.welcome_due = False
+            if not line.lower().startswith("/start"):
+                self.welcome()
+        self._print(outcome)
+
+    def welcome(self) -> None:
+        """The greeting with the menu, and how to use the terminal, in the reply language."""
+        self._print(self._handle(CommandEvent("start")))
+        t = self.service.translator(TERMINAL_USER, client_lang=self.client_lang)
+        self.print(
+            t.gettext(
+                "Type a topic number, a letter for a button, or your question. /help shows the commands, /quit ends."
+            )
         )
+
+    def _handle(self, event: Event) -> Outcome:
+        # The person at the terminal runs the bot: a private chat, staff commands included.
+        return self.service.handle(TERMINAL_USER, event, client_lang=self.client_lang, private=True)
+
+    def _print(self, outcome: Outcome) -> None:
         if outcome.toast:
             self.print(f"✓ {outcome.toast}")
         self.letters = {}
@@ -148,14 +170,11 @@ def run_chat(
     chat = Chat(service, out, client_lang=client_lang)
     if lang is not None:
         service.remember_language(TERMINAL_USER, lang)
-    if interactive:
-        chat.send("/start")
-        t = service.translator(TERMINAL_USER, client_lang=client_lang)
-        chat.print(
-            t.gettext(
-                "Type a topic number, a letter for a button, or your question. /help shows the commands, /quit ends."
-            )
-        )
+    if interactive and lang is not None:
+        chat.welcome()
+    else:
+        # Without --lang the welcome waits for the first line, to greet in its language.
+        chat.welcome_due = interactive
     while True:
         if interactive:
             out.write("> ")

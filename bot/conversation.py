@@ -8,6 +8,7 @@ keeps both. The Telegram bot and the terminal chat share this brain through the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, assert_never
@@ -37,8 +38,24 @@ from bot.events import (
     Who,
 )
 from bot.hours import HoursStatus, status
-from bot.i18n import Catalogs, Translator, language_from_code, resolve_language
-from bot.models import CONTACT, GREETING, OFFICE_HOURS, THANKS, KnowledgeBase, Lang
+from bot.i18n import (
+    Catalogs,
+    Translator,
+    language_from_code,
+    message_language,
+    resolve_language,
+)
+from bot.models import (
+    CONTACT,
+    ELSEWHERE,
+    GREETING,
+    OFFICE_HOURS,
+    SUB_ANSWER_SEPARATOR,
+    THANKS,
+    KnowledgeBase,
+    Lang,
+    Places,
+)
 from bot.understanding import Band, Match, Matcher
 
 
@@ -84,8 +101,9 @@ class Conversation:
                 return self._on_action(action, who, brain, now)
             case CommandEvent():
                 return self._on_command(event, who, brain, now)
-            case UnsupportedEvent():
-                return Outcome((replies.unsupported(self.translator_for(who)),))
+            case UnsupportedEvent(document=document):
+                t = self.translator_for(who)
+                return Outcome((replies.unsupported(t, document=document),))
             case FloodedEvent():
                 return Outcome((replies.slow_down(self.translator_for(who)),))
             case _:
@@ -114,6 +132,7 @@ class Conversation:
             chosen=who.chosen_lang,
             detected=found.lang if found else None,
             detected_confident=found.lang_confident if found else False,
+            last=who.last_lang,
             client_code=who.client_lang,
         )
         return self.catalogs[lang]
@@ -123,30 +142,45 @@ class Conversation:
             return Outcome((replies.write_in_words(self._t(who)),))
         found = brain.matcher.match(text)
         t = self._t(who, found)
-        reply, answered = self._reply_to(found, t, brain.kb, now)
+        reply, answered = self._reply_to(found, text, t, brain.kb, now)
         asked = Asked(
             today(brain.kb, now),
             found.lang,
-            found.label if found.band is Band.ANSWER else None,
+            _answered_label(found),
             found.band.value,
             None if answered else text,
         )
-        return Outcome((reply,), records=(asked,))
+        seen = message_language(found.lang, found.lang_confident)
+        return Outcome((reply,), records=(asked,), language_seen=seen)
 
     def _reply_to(
-        self, found: Match, t: Translator, kb: KnowledgeBase, now: datetime
+        self, found: Match, text: str, t: Translator, kb: KnowledgeBase, now: datetime
     ) -> tuple[Reply, bool]:
         """The reply to what the matcher found, and whether it answers the question."""
         # The one place that reads why there is no answer (`Match.reason`) and which small talk.
+        status = self._status(t, kb, now)
         if found.band is Band.ANSWER and found.label is not None:
-            reply = self._label_reply(found.label, t, kb, now)
+            where = None
+            if found.town is not None:  # an answer that holds anywhere, asked for another town
+                where = replies.local_office(t, town_name(found.town, text, kb.places))
+            reply = self._label_reply(found.answer or found.label, t, kb, now, where)
             if reply is not None:
                 return reply, True
+        elif found.band is Band.REFERRAL:
+            referral = kb.referral(found.referral) if found.referral else None
+            if referral is not None:
+                return replies.referral(t, kb.office, referral), True
         elif found.band is Band.SUGGEST and found.suggestions:
-            return replies.suggest(t, kb, found.suggestions), False
+            options = list(found.suggestions)
+            if found.answer and found.answer.partition(SUB_ANSWER_SEPARATOR)[0] == options[0]:
+                options[0] = found.answer  # the sub-answer that fits, rather than the overview
+            return replies.suggest(t, kb, options, status, now), False
         elif found.band is Band.SMALLTALK and found.smalltalk in (GREETING, THANKS):
             return replies.smalltalk(t, kb, found.smalltalk), True
-        return self._fallback(t, kb, now, reason=found.reason), False
+        elif found.reason == ELSEWHERE:
+            town = town_name(found.town, text, kb.places)
+            return replies.elsewhere(t, kb, town), False
+        return replies.fallback(t, kb, status, now, reason=found.reason), False
 
     def _on_action(self, action: Action | None, who: Who, brain: Brain, now: datetime) -> Outcome:
         kb = brain.kb
@@ -159,20 +193,29 @@ class Conversation:
                     language_chosen=lang,
                     toast=chosen.language_name(lang),
                 )
-            # There is no `more` text yet: the whole answer is the answer.
-            case ShowLabel(label=label) | ShowMore(label=label):
+            case ShowLabel(label=label):
                 reply = self._label_reply(label, t, kb, now)
                 if reply is None:  # a button from before a topic was removed
                     return Outcome((replies.menu(t, kb),))
                 pressed = Asked(today(kb, now), t.lang, label, PRESSED)
                 return Outcome((reply,), records=(pressed,))
+            case ShowMore(label=label):
+                # Not counted: the answer it continues was counted when it was given.
+                found = replies.find(kb, label)
+                rest = replies.more(t, kb, *found) if found else None
+                # A `more` edited away since the button was sent: the answer as it is now.
+                reply = rest or self._label_reply(label, t, kb, now)
+                return Outcome((reply or replies.menu(t, kb),))
             case Feedback(label=label, helpful=helpful):
-                known = kb.topic(label) is not None
+                known = replies.find(kb, label) is not None
                 rated = (Rated(today(kb, now), label, helpful),) if known else ()
-                return Outcome(toast=replies.feedback_thanks(t), records=rated)
+                # 👎 gets a way on (ask again, ask the office), not only the toast.
+                help_on = () if helpful else (self._not_helpful(label, t, kb, now),)
+                return Outcome(help_on, toast=replies.feedback_thanks(t), records=rated)
             case NoneOfThese():
                 rejected = Asked(today(kb, now), t.lang, None, REJECTED)
-                return Outcome((self._fallback(t, kb, now),), records=(rejected,))
+                fallback = replies.fallback(t, kb, self._status(t, kb, now), now)
+                return Outcome((fallback,), records=(rejected,))
             case Menu() | None:
                 return Outcome((replies.menu(t, kb),))
             case _:
@@ -208,16 +251,58 @@ class Conversation:
         return status(kb.office.hours, now, t.lang)
 
     def _label_reply(
-        self, label: str, t: Translator, kb: KnowledgeBase, now: datetime
+        self,
+        label: str,
+        t: Translator,
+        kb: KnowledgeBase,
+        now: datetime,
+        where: str | None = None,
     ) -> Reply | None:
+        """The first message for a label; `where` replaces Dresden's where-to-go lines."""
+        status = self._status(t, kb, now)
         if label == CONTACT:
-            return replies.contact(t, kb.office, self._status(t, kb, now), now)
+            return replies.contact(t, kb.office, status, now)
         if label == OFFICE_HOURS:
-            return replies.office_hours(t, kb.office, self._status(t, kb, now), now)
-        topic = kb.topic(label)
-        return replies.answer(t, kb, topic, self._status(t, kb, now), now) if topic else None
+            return replies.office_hours(t, kb.office, status, now)
+        found = replies.find(kb, label)
+        if found is None:
+            return None
+        where = where or replies.where_to_go(t, kb.office, status, now)
+        return replies.answer(t, kb, *found, where)
 
-    def _fallback(
-        self, t: Translator, kb: KnowledgeBase, now: datetime, *, reason: str | None = None
-    ) -> Reply:
-        return replies.fallback(t, kb, self._status(t, kb, now), now, reason=reason)
+    def _not_helpful(self, label: str, t: Translator, kb: KnowledgeBase, now: datetime) -> Reply:
+        return replies.not_helpful(t, kb, label, self._status(t, kb, now), now)
+
+
+def _answered_label(found: Match) -> str | None:
+    """What a question is counted under: the sub-answer or topic answered, or the referral."""
+    if found.band is Band.ANSWER:
+        return found.answer or found.label
+    if found.band is Band.REFERRAL:
+        return found.reason
+    return None
+
+
+def town_name(town: str | None, text: str, places: Places) -> str | None:
+    """How to name the other town a message asks about: as the register writes it (also for an
+    inflected Cyrillic form: у Лейпцигу -> Лейпциг), else as typed with a capital; None for
+    words that only say "another town", or no town."""
+    if town is None:
+        return None
+    folded = town.casefold()
+    if folded in {phrase.casefold() for phrase in places.phrases}:
+        return None
+    by_fold = {name.casefold(): name for name in places.towns}
+    if folded in by_fold:
+        return by_fold[folded]
+    # An inflected form adds at most a few letters to the name less its last one.
+    stems = [
+        name
+        for key, name in by_fold.items()
+        if len(key) > 4 and folded.startswith(key[:-1]) and len(folded) - len(key) <= 2
+    ]
+    if stems:
+        return max(stems, key=len)
+    typed = re.search(re.escape(town), text, re.IGNORECASE)
+    written = typed.group(0) if typed else town
+    return written[:1].upper() + written[1:]

@@ -39,6 +39,9 @@ class Who:
     client_lang: str | None = None
     """Telegram's `language_code` or the terminal's default, e.g. "uk-UA"."""
     is_admin: bool = False
+    last_lang: Lang | None = None
+    """The language of the user's last message whose language was clear, if any: a button
+    pressed, a sticker or an unclear "ok" is answered in it rather than in the client's."""
 
 
 # --- what a button does, and its data: the one codec -------------------------------------------
@@ -163,6 +166,10 @@ class ButtonEvent:
 class UnsupportedEvent:
     """A sticker, voice message, location, photo without caption, ...: we only read text."""
 
+    document: bool = False
+    """A file (a PDF, a scan sent as a document): it gets its own notice, since people send
+    forms and letters expecting them to be read."""
+
 
 @dataclass(frozen=True)
 class FloodedEvent:
@@ -188,6 +195,9 @@ Keyboard: TypeAlias = tuple[tuple[Button, ...], ...]
 
 ReplyKind: TypeAlias = Literal[
     "answer",
+    "more",
+    "referral",
+    "elsewhere",
     "suggest",
     "fallback",
     "smalltalk",
@@ -264,6 +274,9 @@ class Outcome:
     _: KW_ONLY
     language_chosen: Lang | None = None
     """A language the user chose with this event (to remember); None when they chose none."""
+    language_seen: Lang | None = None
+    """The answer language of a message whose language was clear (to remember as the
+    conversation's language until a clear message in another one); None otherwise."""
     toast: str | None = None
     """A short text for Telegram's answerCallbackQuery pop-up (e.g. "Thanks for the feedback")."""
     records: tuple[Record, ...] = ()

@@ -60,6 +60,14 @@ class Translator:
         """A clock time on the 24-hour clock (09:00), as the weekly hours and the office write it."""
         return format_skeleton("Hm", value, locale=self.locale)
 
+    def short_weekday(self, index: int) -> str:
+        """Abbreviated weekday name, 0 = Monday (Di., вт, Tue), for one-line hours."""
+        return str(get_day_names("abbreviated", locale=self.locale)[index])
+
+    def short_date(self, value: dt.date) -> str:
+        """Day and month, short (24. Dez., 24 груд., Dec 24), for one-line hours."""
+        return format_skeleton("MMMd", value, locale=self.locale)
+
     def interval(self, start: dt.time, end: dt.time) -> str:
         """A time range, e.g. 09:00–12:00 Uhr."""
         return format_interval(start, end, "Hm", locale=self.locale)
@@ -120,19 +128,29 @@ def language_from_code(code: str | None) -> Lang | None:
     return _FROM_MESSAGE.get(language)
 
 
+def message_language(detected: str | None, confident: bool) -> Lang | None:
+    """The answer language for a message detected as `detected`, when the detection is sure."""
+    return _FROM_MESSAGE.get(detected) if confident and detected is not None else None
+
+
 def resolve_language(
     *,
     chosen: Lang | None,
     detected: str | None = None,
     detected_confident: bool = False,
+    last: Lang | None = None,
     client_code: str | None = None,
 ) -> Lang:
     """The reply language: the user's choice, else a confidently detected message language,
-    else the client's language code (unknown codes get English), else German."""
+    else that of the user's last such message, else the client's language code (unknown codes
+    get English), else German."""
     if chosen is not None:
         return chosen
-    if detected_confident and detected is not None and detected in _FROM_MESSAGE:
-        return _FROM_MESSAGE[detected]
+    this_message = message_language(detected, detected_confident)
+    if this_message is not None:
+        return this_message
+    if last is not None:
+        return last
     if client_code:
         return language_from_code(client_code) or FOREIGN_LANG
     return DEFAULT_LANG

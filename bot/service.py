@@ -9,6 +9,8 @@ commands and owns reloading faq/: a new brain is built off the event loop, then 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -65,6 +67,9 @@ class Languages(Protocol):
     def language_of(self, user_id: int) -> Lang | None: ...
     def remember_language(self, user_id: int, lang: Lang) -> None: ...
     def forget_user(self, user_id: int) -> None: ...
+    def user_key(self, user_id: int) -> str:
+        """The pseudonym a user's languages are kept under."""
+        ...
 
 
 class SessionLanguages:
@@ -72,6 +77,10 @@ class SessionLanguages:
 
     def __init__(self) -> None:
         self._chosen: dict[int, Lang] = {}
+
+    def user_key(self, user_id: int) -> str:
+        """Nothing to hide from the person at the terminal: the id itself."""
+        return str(user_id)
 
     def language_of(self, user_id: int) -> Lang | None:
         """The language this user chose in this session, if any."""
@@ -84,6 +93,40 @@ class SessionLanguages:
     def forget_user(self, user_id: int) -> None:
         """Drop the choice."""
         self._chosen.pop(user_id, None)
+
+
+SEEN_LIMIT: Final = 100_000
+"""Users whose last clear language is kept; the longest unheard are dropped first."""
+
+
+class SeenLanguages:
+    """The language of each user's last message whose language was clear, under the same
+    pseudonym as the choices, in memory only: a restart forgets it, and the next clear message
+    sets it again. Not in the store, whose one language per user is a choice, which beats the
+    language of a new message; this one is replaced by it. Safe across worker threads."""
+
+    def __init__(self, limit: int = SEEN_LIMIT) -> None:
+        self._limit = limit
+        self._langs: OrderedDict[str, Lang] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Lang | None:
+        """The language last seen under `key`, if any."""
+        with self._lock:
+            return self._langs.get(key)
+
+    def put(self, key: str, lang: Lang) -> None:
+        """Remember `lang` as the one last seen under `key`."""
+        with self._lock:
+            self._langs[key] = lang
+            self._langs.move_to_end(key)
+            if len(self._langs) > self._limit:
+                self._langs.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        """Forget what was seen under `key`."""
+        with self._lock:
+            self._langs.pop(key, None)
 
 
 class ChatService:
@@ -103,6 +146,7 @@ class ChatService:
         self._conversation = conversation
         self._store = store
         self._languages: Languages = languages or store or SessionLanguages()
+        self._seen = SeenLanguages()
         self._admins = admins
         self._clock = clock
         self._storage_works = True
@@ -117,8 +161,10 @@ class ChatService:
     ) -> Outcome:
         """The outcome of one event from `user_id`; never raises for a failure of ours."""
         stored = self._stored_language(user_id)
+        key = self._languages.user_key(user_id)
         # Staff answers (statistics) only in private chats, never in front of a group.
-        who = Who(stored, client_lang, is_admin=private and user_id in self._admins)
+        admin = private and user_id in self._admins
+        who = Who(stored, client_lang, is_admin=admin, last_lang=self._seen.get(key))
         try:
             if isinstance(event, CommandEvent) and event.name in STAFF_COMMANDS and who.is_admin:
                 return self._staff(event, who)
@@ -128,6 +174,8 @@ class ChatService:
             return self._conversation.failure(who)
         if outcome.language_chosen is not None and outcome.language_chosen != stored:
             self.remember_language(user_id, outcome.language_chosen)
+        if outcome.language_seen is not None:
+            self._seen.put(key, outcome.language_seen)
         self._write(outcome.records)
         return outcome
 
@@ -138,11 +186,13 @@ class ChatService:
 
     def translator(self, user_id: int, *, client_lang: str | None) -> Translator:
         """The interface strings in the language `user_id` is answered in."""
-        who = Who(self._stored_language(user_id), client_lang)
+        last = self._seen.get(self._languages.user_key(user_id))
+        who = Who(self._stored_language(user_id), client_lang, last_lang=last)
         return self._conversation.translator_for(who)
 
     def forget(self, user_id: int) -> None:
         """The user blocked the bot: drop what we kept for them."""
+        self._seen.drop(self._languages.user_key(user_id))
         with self._storage("forgetting a user"):
             self._languages.forget_user(user_id)
 

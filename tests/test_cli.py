@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import interface_phrases
+
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake1"
 
@@ -81,8 +83,21 @@ def test_piped_chat_answers_in_ukrainian_and_exits_at_end_of_input(tmp_path: Pat
     result = run(["chat"], tmp_path, stdin="Як записати дитину в садочок?\n")
     assert result.returncode == 0, result.stderr
     assert "kitaportal.dresden.de" in result.stdout
-    assert "Зараз" in result.stdout  # the office status line, in Ukrainian
+    assert "Сьогодні" in result.stdout  # today's office hours, in Ukrainian
     assert "<b>" not in result.stdout and "&amp;" not in result.stdout
+
+
+def test_piped_chat_on_a_german_terminal_stays_ukrainian_after_a_ukrainian_question(
+    tmp_path: Path,
+) -> None:
+    # a: "More" under the answer; 1: the first topic; then commands and an unclear "ok".
+    typed = "Як записати дитину в садочок?\na\n1\n/language\n/topics\n/hours\nok\n"
+    result = run(["chat"], tmp_path, stdin=typed, env={"LANG": "de_DE.UTF-8"})
+    assert result.returncode == 0, result.stderr
+    assert "Детальніше" in result.stdout and "Усі теми" in result.stdout
+    assert "Оберіть мову:" in result.stdout and "Години прийому" in result.stdout
+    leaked = [phrase for phrase in interface_phrases("de") if phrase in result.stdout]
+    assert not leaked, f"German interface text in a Ukrainian chat: {leaked}"
 
 
 def test_chat_topic_numbers_and_commands(tmp_path: Path) -> None:
@@ -130,6 +145,18 @@ def test_validate_reports_file_line_and_column(tmp_path: Path) -> None:
     _path, line, column, message = first.split(":", 3)
     assert line.isdigit() and column.isdigit()
     assert message.strip()
+
+
+def test_show_prints_the_first_message_of_a_sub_answer(tmp_path: Path) -> None:
+    result = run(["show", "registration/documents", "--lang", "uk"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Які документи потрібні?"
+    assert "Breitscheidstraße 78e" in result.stdout
+    assert "Перевірено" not in result.stdout  # the rest (and its date) is behind "More"
+    assert "[➕ Детальніше]" in lines and "[☰ Усі теми]" in lines
+    unknown = run(["show", "registration/nothing-like-this"], tmp_path)
+    assert unknown.returncode == 2 and "registration/documents" in unknown.stderr
 
 
 def test_show_prints_what_a_user_receives(tmp_path: Path) -> None:

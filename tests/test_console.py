@@ -35,6 +35,15 @@ def test_links_stay_whole_when_answers_are_wrapped(
         assert any(url in line for line in shown), f"{url} is broken across lines"
 
 
+def test_a_link_button_is_a_line_with_its_address(service: ChatService) -> None:
+    registration = service.brain.kb.topic("registration")
+    assert registration is not None and registration.links
+    number = service.brain.kb.topic_ids.index("registration") + 1
+    shown = chat(service, f"{number}\n")
+    for item in registration.links:
+        assert f"🔗 {item.title['en']}: {item.url}" in shown
+
+
 def test_two_topics_with_one_title_keep_their_own_numbers(
     brain: Brain, conversation: Conversation
 ) -> None:
@@ -79,4 +88,25 @@ def test_a_letter_presses_the_button_it_stands_for(service: ChatService) -> None
 def test_a_language_chosen_in_the_terminal_holds_for_the_session(service: ChatService) -> None:
     shown = "\n".join(chat(service, "/language uk\nWie melde ich mein Kind an?\n"))
     assert "Відтепер я відповідатиму українською" in shown
-    assert "Зараз відкрито" in shown  # the German question answered in Ukrainian
+    assert "Сьогодні 09:00–12:00: зараз відкрито" in shown  # the German question, in Ukrainian
+
+
+def test_the_welcome_waits_for_the_first_line_to_greet_in_its_language(
+    service: ChatService,
+) -> None:
+    out = io.StringIO()
+    typed = io.StringIO("Як записати дитину в садочок?\n")
+    assert run_chat(service, typed, out, client_lang="de_DE", interactive=True) == 0
+    shown = out.getvalue()
+    welcome, answer = shown.index("Вітаю!"), shown.rindex("Як записати дитину в садочок\n\n")
+    assert welcome < shown.index("Введіть номер теми") < answer
+    assert "Hallo" not in shown
+
+
+def test_the_welcome_follows_the_chosen_language_at_once(service: ChatService) -> None:
+    out = io.StringIO()
+    assert (
+        run_chat(service, io.StringIO(""), out, lang="en", client_lang="de_DE", interactive=True)
+        == 0
+    )
+    assert out.getvalue().startswith("Hello! I answer questions")

@@ -150,18 +150,27 @@ def test_client_language_codes(code: str | None, expected: str | None) -> None:
 
 
 def test_language_resolution_order() -> None:
-    # The user's choice wins, then a confidently detected message language, then the client's code.
+    # The user's choice wins, then a confidently detected message language, then the language of
+    # the last such message, then the client's code.
     assert (
         resolve_language(chosen="en", detected="uk", detected_confident=True, client_code="de")
         == "en"
     )
     assert (
-        resolve_language(chosen=None, detected="ru", detected_confident=True, client_code="de")
+        resolve_language(
+            chosen=None, detected="ru", detected_confident=True, last="de", client_code="de"
+        )
         == "uk"
     )
     assert (
         resolve_language(chosen=None, detected="uk", detected_confident=False, client_code="de-AT")
         == "de"
+    )
+    assert (
+        resolve_language(
+            chosen=None, detected="de", detected_confident=False, last="uk", client_code="de"
+        )
+        == "uk"
     )
     assert resolve_language(chosen=None, client_code="fr") == "en"
     assert resolve_language(chosen=None) == "de"

@@ -5,7 +5,6 @@ and every phrasing as a vector of character n-grams for finding the nearest one.
 from __future__ import annotations
 
 import math
-
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
