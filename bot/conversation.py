@@ -8,7 +8,6 @@ keeps both. The Telegram bot and the terminal chat share this brain through the 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, assert_never
@@ -54,7 +53,6 @@ from bot.models import (
     THANKS,
     KnowledgeBase,
     Lang,
-    Places,
 )
 from bot.understanding import Band, Match, Matcher
 
@@ -161,8 +159,8 @@ class Conversation:
         status = self._status(t, kb, now)
         if found.band is Band.ANSWER and found.label is not None:
             where = None
-            if found.town is not None:  # an answer that holds anywhere, asked for another town
-                where = replies.local_office(t, town_name(found.town, text, kb.places))
+            if found.elsewhere:  # an answer that holds anywhere, asked for another town
+                where = replies.local_office(t, found.town)
             reply = self._label_reply(found.answer or found.label, t, kb, now, where)
             if reply is not None:
                 return reply, True
@@ -178,8 +176,7 @@ class Conversation:
         elif found.band is Band.SMALLTALK and found.smalltalk in (GREETING, THANKS):
             return replies.smalltalk(t, kb, found.smalltalk), True
         elif found.reason == ELSEWHERE:
-            town = town_name(found.town, text, kb.places)
-            return replies.elsewhere(t, kb, town), False
+            return replies.elsewhere(t, kb, found.town), False
         return replies.fallback(t, kb, status, now, reason=found.reason), False
 
     def _on_action(self, action: Action | None, who: Who, brain: Brain, now: datetime) -> Outcome:
@@ -281,28 +278,3 @@ def _answered_label(found: Match) -> str | None:
     if found.band is Band.REFERRAL:
         return found.reason
     return None
-
-
-def town_name(town: str | None, text: str, places: Places) -> str | None:
-    """How to name the other town a message asks about: as the register writes it (also for an
-    inflected Cyrillic form: у Лейпцигу -> Лейпциг), else as typed with a capital; None for
-    words that only say "another town", or no town."""
-    if town is None:
-        return None
-    folded = town.casefold()
-    if folded in {phrase.casefold() for phrase in places.phrases}:
-        return None
-    by_fold = {name.casefold(): name for name in places.towns}
-    if folded in by_fold:
-        return by_fold[folded]
-    # An inflected form adds at most a few letters to the name less its last one.
-    stems = [
-        name
-        for key, name in by_fold.items()
-        if len(key) > 4 and folded.startswith(key[:-1]) and len(folded) - len(key) <= 2
-    ]
-    if stems:
-        return max(stems, key=len)
-    typed = re.search(re.escape(town), text, re.IGNORECASE)
-    written = typed.group(0) if typed else town
-    return written[:1].upper() + written[1:]

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 
 from bot.models import OUT_OF_SCOPE
 from bot.understanding.fusion import Array, Thresholds
 from bot.understanding.index import REFERRAL, Candidate
+from bot.understanding.places import Elsewhere
 
 _MAX_RANKING: Final = 5
 
@@ -43,14 +44,18 @@ class Match:
     lang_confident: bool
     band: Band
     answer: str | None = None
-    """The sub-answer ("registration/documents") when band is ANSWER and one fits."""
+    """The sub-answer ("registration/documents") that fits the answered topic (band ANSWER) or
+    the first "did you mean" option (band SUGGEST)."""
     reason: str | None = None
     """Why there is no label: "referral:<id>", "elsewhere", "smalltalk", "out-of-scope" or
     "unknown"."""
     smalltalk: str | None = None
     """"greeting" or "thanks" when band is SMALLTALK."""
+    elsewhere: bool = False
+    """The message asks about another town than ours."""
     town: str | None = None
-    """Another town the message asks about, as written ("Leipzig")."""
+    """That town, as the register writes it ("Leipzig", "Лейпциг"); None when the message only
+    says "another town"."""
     suggestions: tuple[str, ...] = ()
     """Band SUGGEST: the best two or three labels, best first."""
     ranking: tuple[tuple[str, float], ...] = ()
@@ -76,8 +81,9 @@ class Analysis:
     """Greeting or thanks when the message is nothing else."""
     exact: int | None = None
     """The candidate whose phrasing the message is, word for word."""
-    town: str | None = None
-    answer_scores: Mapping[int, Mapping[str | None, float]] = field(default_factory=dict)
+    elsewhere: Elsewhere | None = None
+    """Another town the message asks about."""
+    answer_scores: Mapping[int, Mapping[str | None, AnswerEvidence]] = field(default_factory=dict)
     """For the leading topics with sub-answers: how near the message is to the overview (None)
     and to each sub-answer."""
 
@@ -95,7 +101,7 @@ def decide(found: Analysis, t: Thresholds) -> Match:
     order = [int(i) for i in np.argsort(-p, kind="stable")]
     ranking = tuple((candidates[i].id, round(100 * float(p[i]), 1)) for i in order[:_MAX_RANKING])
     base = replace(base, ranking=ranking, score=_topic_score(candidates, p, order))
-    if found.town is not None and found.exact is None:
+    if found.elsewhere is not None and found.exact is None:
         # Another town: its offices and Kitas are not ours; only answers that hold anywhere.
         local = [
             i for i in order if not candidates[i].anywhere and candidates[i].kind != "smalltalk"
@@ -104,8 +110,8 @@ def decide(found: Analysis, t: Thresholds) -> Match:
         order = [int(i) for i in np.argsort(-p, kind="stable")]
         best = order[0]
         if not (p[best] >= t.answer and candidates[best].kind in ("topic", "smalltalk")):
-            return replace(base, reason=ELSEWHERE, town=found.town)
-        base = replace(base, town=found.town)
+            return replace(base, reason=ELSEWHERE, elsewhere=True, town=found.elsewhere.name)
+        base = replace(base, elsewhere=True, town=found.elsewhere.name)
     best, runner_up = order[0], order[1] if len(order) > 1 else None
     top = candidates[best]
     p_best = float(p[best])
@@ -129,19 +135,36 @@ def decide(found: Analysis, t: Thresholds) -> Match:
     # Two good candidates share the probability between them: together they may well be it.
     if options and sum(float(p[i]) for i in options) >= t.suggest:
         suggestions = tuple(candidates[i].id for i in options)
-        return replace(base, band=Band.SUGGEST, suggestions=suggestions)
+        # The first option's sub-answer, when one fits: its button can lead straight there.
+        answer = sub_answer(found.answer_scores.get(options[0], {}), t)
+        return replace(base, band=Band.SUGGEST, suggestions=suggestions, answer=answer)
     if top.kind == "out-of-scope" or (top.kind == "referral" and p_best >= t.suggest):
         return replace(base, reason=OUT_OF_SCOPE if top.kind == "out-of-scope" else top.id)
-    if found.town is not None:
-        return replace(base, reason=ELSEWHERE)
+    if found.elsewhere is not None:
+        return replace(base, reason=ELSEWHERE, elsewhere=True, town=found.elsewhere.name)
     return base
 
 
-def sub_answer(scores: Mapping[str | None, float], t: Thresholds) -> str | None:
-    """The sub-answer nearest the message, when near enough and nearer than the overview; a
-    broad question gets the overview."""
-    overview = scores.get(None, 0.0)
-    subs = [(score, answer) for answer, score in scores.items() if answer is not None]
+class AnswerEvidence(NamedTuple):
+    """How much a message asks for one answer of a topic (its overview or a sub-answer)."""
+
+    nearest: float
+    """The similarity of the answer's nearest phrasing."""
+    bayes: float
+    """Naive Bayes's probability of this answer among the topic's answers."""
+    named: bool = False
+    """One of the answer's keywords is in the message."""
+
+    def score(self, t: Thresholds) -> float:
+        mixed = (1.0 - t.sub_answer_bayes) * self.nearest + t.sub_answer_bayes * self.bayes
+        return mixed + (t.sub_answer_keyword if self.named else 0.0)
+
+
+def sub_answer(scores: Mapping[str | None, AnswerEvidence], t: Thresholds) -> str | None:
+    """The sub-answer the message asks for, when sure enough and ahead of the overview; a broad
+    question gets the overview."""
+    overview = scores[None].score(t) if None in scores else 0.0
+    subs = [(e.score(t), answer) for answer, e in scores.items() if answer is not None]
     if not subs:
         return None
     score, answer = max(subs)

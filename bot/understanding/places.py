@@ -9,6 +9,7 @@ moves to does, even with our own town named.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Final
 
 from bot.models import Lexicon, Places
@@ -23,6 +24,15 @@ _MAX_HOME_ENDING: Final = 5
 """... of at most this many letters after the name less its last two."""
 
 
+@dataclass(frozen=True)
+class Elsewhere:
+    """Another town a message asks about."""
+
+    name: str | None
+    """As the register writes it ("Leipzig", "Лейпциг" for "у Лейпцигу"); None when the message
+    only says "another town"."""
+
+
 def _words(name: str) -> tuple[str, ...]:
     return tuple(fold_umlauts(w) for w in WORD.findall(prepare(name)))
 
@@ -33,8 +43,13 @@ class Towns:
     def __init__(self, places: Places, lexicon: Lexicon) -> None:
         singles: set[str] = set()
         phrases: dict[str, set[tuple[str, ...]]] = {}
-        for name in (*places.towns, *places.phrases):
+        self._names: dict[str | tuple[str, ...], str | None] = {}
+        """A town's folded word (or words) -> its name; None for words like "another town"."""
+        for name in sorted(places.towns) + sorted(places.phrases):
             words = _words(name)
+            self._names.setdefault(
+                words[0] if len(words) == 1 else words, name if name in places.towns else None
+            )
             if len(words) == 1:
                 singles.add(words[0])
             elif words:
@@ -42,7 +57,7 @@ class Towns:
         cyrillic = {n for n in singles if word_script(n) == "cyrillic" and len(n) > _MIN_PLACE_STEM}
         self._latin = frozenset(singles - cyrillic)
         # Cyrillic names are inflected: keep them less their last letter (Хемніц -> у Хемніці).
-        self._cyrillic = frozenset(n[:-1] for n in cyrillic)
+        self._cyrillic = {n[:-1]: n for n in sorted(cyrillic)}
         self._phrases = {
             first: tuple(sorted(p, key=len, reverse=True)) for first, p in phrases.items()
         }
@@ -61,13 +76,24 @@ class Towns:
 
     def is_town(self, word: str) -> bool:
         """True for another town's one-word name (inflected Cyrillic names included)."""
+        return self._town(word) is not None
+
+    def _town(self, word: str) -> str | None:
+        """The folded one-word name `word` stands for (Лейпцизі -> лейпциг), if a town."""
         flat = fold_umlauts(word)
         if flat in self._latin:
-            return True
+            return flat
         if not self._cyrillic or word_script(flat) != "cyrillic":
-            return False
+            return None
         shortest = max(len(flat) - _MAX_ENDING, _MIN_PLACE_STEM)
-        return any(flat[:n] in self._cyrillic for n in range(shortest, len(flat) + 1))
+        return next(
+            (
+                self._cyrillic[flat[:n]]
+                for n in range(len(flat), shortest - 1, -1)
+                if flat[:n] in self._cyrillic
+            ),
+            None,
+        )
 
     def is_home(self, word: str) -> bool:
         """Our own town or one of its districts (Dresden, Dresdner, Дрездені, Pieschen)."""
@@ -77,13 +103,12 @@ class Towns:
         shortest = max(_MIN_HOME_PREFIX - 1, len(flat) - _MAX_HOME_ENDING)
         return any(flat[:n] in self._home_prefixes for n in range(shortest, len(flat) + 1))
 
-    def find(self, words: Iterable[str]) -> str | None:
-        """The other town the message asks about, as written: one named not as where someone
-        comes from, with our own town not named, or named as where someone moves to."""
-        original = tuple(words)
-        flat = tuple(fold_umlauts(w) for w in original)
+    def find(self, words: Iterable[str]) -> Elsewhere | None:
+        """The other town the message asks about: one named not as where someone comes from,
+        with our own town not named, or named as where someone moves to."""
+        flat = tuple(fold_umlauts(w) for w in words)
         here = moving_there = False
-        town: str | None = None
+        found: Elsewhere | None = None
         skip = 0
         for i, word in enumerate(flat):
             if skip:
@@ -96,12 +121,13 @@ class Towns:
                 here = True
                 continue
             size = self._phrase_at(flat, i)
-            if size or self.is_town(word):
-                town = town or " ".join(original[i : i + max(size, 1)])
+            town = flat[i : i + size] if size else self._town(word)
+            if town is not None:
+                found = found or Elsewhere(self._names.get(town))
                 moving_there = moving_there or before in self._to
                 skip = max(size - 1, 0)
-        if town is not None and (not here or moving_there):
-            return town
+        if found is not None and (not here or moving_there):
+            return found
         return None
 
     def _phrase_at(self, flat: tuple[str, ...], i: int) -> int:
