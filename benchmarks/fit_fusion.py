@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import random
 import sys
 from collections.abc import Mapping, Sequence
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.models import KnowledgeBase, Vocabulary  # noqa: E402
 from bot.understanding import Analysis, Band, Fusion, Matcher, Thresholds, decide  # noqa: E402
-from bot.understanding.decide import sub_answer  # noqa: E402
+from bot.understanding.decide import AnswerEvidence  # noqa: E402
 from bot.understanding.fusion import FEATURES  # noqa: E402
 from bot.understanding.index import REFERRAL  # noqa: E402
 
@@ -162,7 +163,7 @@ def phrasing_text(kb: KnowledgeBase, where: str, lang: str, i: int) -> str:
     raise KeyError(where)
 
 
-SubCase = tuple[str | None, Mapping[str | None, float]]
+SubCase = tuple[str | None, Mapping[str | None, AnswerEvidence]]
 """A held-out phrasing of a topic with sub-answers: the sub-answer it asks for (None: the
 overview), and how near it is to the overview and to each sub-answer."""
 
@@ -195,7 +196,7 @@ def held_out_phrasings(kb: KnowledgeBase, fusion: Fusion) -> tuple[list[Example]
     return examples, subs
 
 
-def _sub_scores(matcher: Matcher, text: str, position: int) -> Mapping[str | None, float]:
+def _sub_scores(matcher: Matcher, text: str, position: int) -> Mapping[str | None, AnswerEvidence]:
     return matcher.analyse(text).answer_scores.get(position, {})
 
 
@@ -314,26 +315,59 @@ def judge(
 
 SUB_ANSWER_PRECISION = 0.85
 """A sub-answer given must be the one asked for this often; otherwise the overview (with the
-sub-answers one tap away) is the safer reply."""
+sub-answers one tap away) is the safer reply ..."""
+OVERVIEW_KEPT = 0.9
+"""... and a broad question (an overview's phrasing) must get the overview this often."""
 
 
 def fit_sub_thresholds(subs: Sequence[SubCase], t: Thresholds) -> Thresholds:
     """The sub-answer thresholds that give held-out phrasings the sub-answer they ask for as
-    often as possible while SUB_ANSWER_PRECISION of the sub-answers given are right."""
-    wanted_subs = sum(wanted is not None for wanted, _ in subs)
+    often as possible while SUB_ANSWER_PRECISION of the sub-answers given are right and
+    OVERVIEW_KEPT of the broad ones keep the overview."""
+    wanted = [w for w, _ in subs]
+    asking = np.array([w is not None for w in wanted])
     best: tuple[int, Thresholds] = (-1, t)
-    for level in np.arange(0.3, 0.95, 0.025):
-        for lead in (0.0, 0.05, 0.1, 0.2, 0.3):
-            tried = replace(t, sub_answer=round(float(level), 3), sub_answer_lead=lead)
-            given = [(sub_answer(scores, tried), wanted) for wanted, scores in subs]
-            picked = [(got, wanted) for got, wanted in given if got is not None]
-            right = sum(got == wanted for got, wanted in picked)
-            if picked and right / len(picked) >= SUB_ANSWER_PRECISION and right > best[0]:
-                best = (right, tried)
+    for bayes, keyword in itertools.product(np.arange(0.0, 0.65, 0.1), np.arange(0.0, 0.45, 0.05)):
+        weighed = replace(
+            t, sub_answer_bayes=round(float(bayes), 2), sub_answer_keyword=round(float(keyword), 2)
+        )
+        # Per case: the leading sub-answer, its score and the overview's, as sub_answer() sees them.
+        top, score, overview = [], [], []
+        for _, scores in subs:
+            ranked = max(
+                ((e.score(weighed), a) for a, e in scores.items() if a is not None),
+                default=(-np.inf, None),
+            )
+            top.append(ranked[1])
+            score.append(ranked[0])
+            overview.append(scores[None].score(weighed) if None in scores else 0.0)
+        hit = np.array([a is not None and a == w for a, w in zip(top, wanted, strict=True)])
+        sub, lead = np.array(score), np.array(score) - np.array(overview)
+        for level, margin in itertools.product(
+            np.arange(0.2, 0.95, 0.025), np.arange(0.0, 0.55, 0.05)
+        ):
+            given = (sub >= level) & (lead >= margin)
+            right = int((given & hit).sum())
+            kept = int((~given & ~asking).sum())
+            if (
+                given.any()
+                and right / given.sum() >= SUB_ANSWER_PRECISION
+                and kept >= OVERVIEW_KEPT * (~asking).sum()
+                and right > best[0]
+            ):
+                best = (
+                    right,
+                    replace(
+                        weighed,
+                        sub_answer=round(float(level), 3),
+                        sub_answer_lead=round(float(margin), 2),
+                    ),
+                )
     right, chosen = best
     print(
-        f"sub-answers on held-out phrasings: {right} of {wanted_subs} asking for one get it "
-        f"(sub-answer {chosen.sub_answer}, lead {chosen.sub_answer_lead})"
+        f"sub-answers on held-out phrasings: {right} of {int(asking.sum())} asking for one get it "
+        f"(sub-answer {chosen.sub_answer}, lead {chosen.sub_answer_lead}, "
+        f"bayes {chosen.sub_answer_bayes}, keyword {chosen.sub_answer_keyword})"
     )
     return chosen
 

@@ -58,9 +58,12 @@ class Thresholds:
     """... each option having at least this one."""
     max_suggestions: int = 3
     sub_answer: float = 0.45
-    """A sub-answer's nearest phrasing must be this similar to be chosen over the overview ..."""
+    """A sub-answer must score this much to be chosen over the overview ..."""
     sub_answer_lead: float = 0.0
-    """... and lead the overview's nearest phrasing by this much."""
+    """... and lead the overview by this much."""
+    sub_answer_bayes: float = 0.0
+    """A sub-answer's score: its nearest phrasing's similarity, and this much of naive Bayes's
+    probability that the message asks for it rather than for the overview or a sibling."""
     sub_answer_keyword: float = 0.25
     """A sub-answer's keyword in the message counts as this much more similarity."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Final, Literal
 
@@ -33,6 +33,9 @@ REFERRAL: Final = "referral:"
 """Referral candidates are named "referral:<id>", as the reason the bot gives for not answering."""
 SMALLTALK: Final = (GREETING, THANKS)
 _NGRAMS: Final = (3, 4, 5)
+_KEY_GRAMS: Final = 9
+"""A synonym group's key stands for a word: it has as many n-grams as a word of four letters
+(with two characters it had three, and "Kind" outweighed "anmelden" three to one)."""
 _ALPHA: Final = 0.1
 """Naive Bayes smoothing: a word unseen in a candidate's phrasings counts as seen this often."""
 
@@ -93,6 +96,7 @@ class Index:
         terms: dict[str, tuple[tuple[int, tuple[frozenset[str], ...]], ...]],
         phrasings: tuple[Phrasing, ...],
         space: NgramSpace,
+        answer_space: NgramSpace,
         smalltalk_keys: dict[int, frozenset[str]],
         smalltalk_phrases: dict[int, frozenset[tuple[str, ...]]],
         keys: Keys,
@@ -100,7 +104,7 @@ class Index:
         term_weight: float,
         keyword_floor: float,
         keyword_keys: frozenset[str],
-        sub_keywords: Mapping[str, frozenset[str]],
+        sub_keywords: Mapping[str, tuple[tuple[frozenset[str], ...], ...]],
     ) -> None:
         self.candidates = candidates
         self.term_weight = term_weight
@@ -108,13 +112,14 @@ class Index:
         """A word counting more than this for a candidate is one of its keywords."""
         self.keyword_keys = keyword_keys
         """Keys of every keyword and title: words that name something we answer or refer."""
-        self.sub_keywords = sub_keywords
-        """Per sub-answer, the keys of its keywords' first words."""
+        self._sub_keywords = _keyword_postings(sub_keywords)
         self.position = {c.id: i for i, c in enumerate(candidates)}
         self.key_hits = key_hits
         self.terms = terms
         self.phrasings = phrasings
         self.space = space
+        self.answer_space = answer_space
+        """The same phrasings, each word weighing the same: for choosing a sub-answer."""
         self.smalltalk_keys = smalltalk_keys
         self.smalltalk_phrases = smalltalk_phrases
         self.keys = keys
@@ -136,6 +141,12 @@ class Index:
         self.answer_groups = _answer_groups(phrasings)
         """Per topic with sub-answers: its rows, where each answer's rows start, and the answers
         (None for the overview) in that order."""
+        self.answer_bayes = {
+            candidate: _answer_bayes(phrasings[rows], answers, keys, reader)
+            for candidate, (rows, _, answers) in self.answer_groups.items()
+        }
+        """Per topic with sub-answers: naive Bayes over its overview and sub-answers (in the
+        order of `answer_groups`)."""
 
     @classmethod
     def build(cls, kb: KnowledgeBase, weights: Weights | None = None) -> Index:
@@ -146,7 +157,7 @@ class Index:
         candidates: list[Candidate] = []
         vocabs: list[_Vocab] = []
         rows: list[Phrasing] = []
-        sub_keywords: dict[str, frozenset[str]] = {}
+        sub_keywords: dict[str, tuple[tuple[frozenset[str], ...], ...]] = {}
 
         def add(candidate: Candidate, sources: Iterable[_Source]) -> None:
             number = len(candidates)
@@ -180,11 +191,10 @@ class Index:
                 for sub in topic.answers
             ]
             for sub in topic.answers:
-                sub_keywords[sub.id] = frozenset(
-                    key
+                sub_keywords[sub.id] = tuple(
+                    tuple(keys.of(word, lang) for word in words)
                     for lang, keyword in _texts(sub.vocabulary.keywords)
-                    for word in content_words(reader.read(keyword), keys, lang)[:1]
-                    for key in keys.of(word, lang)
+                    if (words := content_words(reader.read(keyword), keys, lang))
                 )
             add(
                 Candidate(topic.id, "topic", topic.audience, topic.where == "anywhere"),
@@ -218,20 +228,21 @@ class Index:
             # long does it take") would pull answerable questions away from their topics.
             number = len(candidates)
             candidates.append(Candidate(OUT_OF_SCOPE, "out-of-scope"))
-            words = _Vocab()
-            _add_source(words, _Source([], _texts(out_of_scope.keywords), []), keys, reader)
-            words.phrasing_counts.clear()  # "immigration office" counts only whole
-            vocabs.append(words)
+            own = _Vocab()
+            _add_source(own, _Source([], _texts(out_of_scope.keywords), []), keys, reader)
+            own.phrasing_counts.clear()  # "immigration office" counts only whole
+            vocabs.append(own)
             rows.extend(
                 Phrasing(number, None, t, lang) for lang, t in _texts(out_of_scope.phrasings)
             )
-        documents = [ngrams(primary_words(reader.read(p.text), keys, p.lang)) for p in rows]
+        stems = [primary_words(reader.read(p.text), keys, p.lang) for p in rows]
         return cls(
             tuple(candidates),
             _key_hits(vocabs, w),
             _terms_by_key(vocabs),
             tuple(rows),
-            NgramSpace(documents),
+            NgramSpace(stems),
+            NgramSpace(stems, per_word=True),
             smalltalk_keys,
             smalltalk_phrases,
             keys,
@@ -240,6 +251,19 @@ class Index:
             w.phrasing + w.phrasing_share,
             frozenset().union(*(v.keywords for v in vocabs)),
             sub_keywords,
+        )
+
+    def named_answers(self, said: Iterable[str]) -> frozenset[str]:
+        """The sub-answers one of whose keywords the message holds (all of its words)."""
+        postings, sizes = self._sub_keywords
+        found: dict[tuple[str, int], set[int]] = defaultdict(set)
+        for key in said:
+            for answer, keyword, word in postings.get(key, ()):
+                found[(answer, keyword)].add(word)
+        return frozenset(
+            answer
+            for (answer, keyword), words in found.items()
+            if len(words) == sizes[(answer, keyword)]
         )
 
     def nearest(self, similarities: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -363,6 +387,30 @@ def _answer_groups(
     return out
 
 
+def _answer_bayes(
+    rows: Sequence[Phrasing], answers: Sequence[str | None], keys: Keys, reader: Reader
+) -> Bayes:
+    number = {answer: n for n, answer in enumerate(answers)}
+    return Bayes(
+        len(answers), tuple(replace(p, candidate=number[p.answer]) for p in rows), keys, reader
+    )
+
+
+def _keyword_postings(
+    keywords: Mapping[str, tuple[tuple[frozenset[str], ...], ...]],
+) -> tuple[dict[str, list[tuple[str, int, int]]], dict[tuple[str, int], int]]:
+    """Each key -> the (sub-answer, keyword, word) it stands for; and each keyword's length."""
+    postings: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    sizes: dict[tuple[str, int], int] = {}
+    for answer, words_of in keywords.items():
+        for number, words in enumerate(words_of):
+            sizes[(answer, number)] = len(words)
+            for position, keys in enumerate(words):
+                for key in keys:
+                    postings[key].append((answer, number, position))
+    return dict(postings), sizes
+
+
 def primary_words(reading: Reading, keys: Keys, lang: str | None = None) -> list[str]:
     """The content words of a reading as their stems (for the nearest-phrasing vectors)."""
     lang = lang or reading.lang
@@ -374,19 +422,29 @@ def exact_form(text: str, reader: Reader) -> str:
     return " ".join(reader.read(text).words)
 
 
-def ngrams(words: Iterable[str], weights: Iterable[float] | None = None) -> dict[str, float]:
-    """Character n-grams of each word with its boundaries (" kita " -> " ki", "kit", ...)."""
+def ngrams(
+    words: Iterable[str], weights: Iterable[float] | None = None, *, per_word: bool = False
+) -> dict[str, float]:
+    """Character n-grams of each word with its boundaries (" kita " -> " ki", "kit", ...).
+
+    `per_word`: each word weighs the same in all (its n-grams share its weight), so that a long
+    word does not outweigh a short stem or a synonym group's key. Telling a topic's sub-answers
+    apart needs that; ranking topics does better with every n-gram counting (measured).
+    """
     counts: dict[str, float] = defaultdict(float)
-    for word, weight in (
-        zip(words, weights, strict=True) if weights is not None else ((w, 1.0) for w in words)
-    ):
-        for gram in _word_ngrams(word):
-            counts[gram] += weight
+    pairs = zip(words, weights, strict=True) if weights is not None else ((w, 1.0) for w in words)
+    for word, weight in pairs:
+        grams = _word_ngrams(word)
+        share = weight / len(grams) if per_word else weight
+        for gram in grams:
+            counts[gram] += share
     return counts
 
 
 @lru_cache(maxsize=65536)
 def _word_ngrams(word: str) -> tuple[str, ...]:
+    if word.startswith("~"):  # a synonym group's key: its n-grams are its own
+        return tuple(f"{word}#{i}" for i in range(_KEY_GRAMS))
     padded = f" {word} "
     return tuple(padded[i : i + n] for n in _NGRAMS for i in range(len(padded) - n + 1))
 
@@ -394,34 +452,55 @@ def _word_ngrams(word: str) -> tuple[str, ...]:
 class NgramSpace:
     """TF-IDF vectors of character n-grams, one row per phrasing, rows of a candidate together."""
 
-    def __init__(self, documents: Sequence[Mapping[str, float]]) -> None:
+    def __init__(self, documents: Sequence[Sequence[str]], *, per_word: bool = False) -> None:
+        """`documents`: each phrasing's words (stems); `per_word` as in `ngrams`."""
+        self.per_word = per_word
         self.vocabulary: dict[str, int] = {}
-        row_list: list[int] = []
-        col_list: list[int] = []
-        count_list: list[float] = []
-        for row, doc in enumerate(documents):
-            for gram, count in doc.items():
-                row_list.append(row)
-                col_list.append(self.vocabulary.setdefault(gram, len(self.vocabulary)))
-                count_list.append(count)
-        rows, cols = np.asarray(row_list, dtype=np.int64), np.asarray(col_list, dtype=np.int64)
-        n = len(documents)
-        df = np.bincount(cols, minlength=len(self.vocabulary))
+        columns_of: dict[str, npt.NDArray[np.int64]] = {}
+        row_parts: list[npt.NDArray[np.int64]] = []
+        col_parts: list[npt.NDArray[np.int64]] = []
+        for row, words in enumerate(documents):
+            for word in words:
+                cols = columns_of.get(word)
+                if cols is None:
+                    grams = _word_ngrams(word)
+                    cols = np.array(
+                        [self.vocabulary.setdefault(g, len(self.vocabulary)) for g in grams],
+                        dtype=np.int64,
+                    )
+                    columns_of[word] = cols
+                col_parts.append(cols)
+                row_parts.append(np.full(len(cols), row, dtype=np.int64))
+        n, size = len(documents), len(self.vocabulary)
+        rows = np.concatenate(row_parts) if row_parts else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate(col_parts) if col_parts else np.zeros(0, dtype=np.int64)
+        if per_word and col_parts:
+            weights = np.concatenate([np.full(len(c), 1.0 / len(c)) for c in col_parts])
+        else:
+            weights = np.ones(len(cols))
+        # Summing the repeated (row, n-gram) pairs gives each phrasing's counts.
+        counts = sparse.csr_matrix((weights, (rows, cols)), shape=(n, size))
+        counts.sum_duplicates()
+        coo = counts.tocoo()
+        df = np.bincount(coo.col, minlength=size)
         self.idf = np.log((n + 1) / (df + 1)) + 1.0
         self.rare_idf = math.log(n + 1) + 1.0
         """The idf of an n-gram no phrasing has."""
-        values = _tf(np.asarray(count_list, dtype=np.float64)) * self.idf[cols]
-        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n))
-        values /= np.where(norms > 0, norms, 1.0)[rows]
-        self.columns = sparse.csc_matrix((values, (rows, cols)), shape=(n, len(self.vocabulary)))
+        values = _tf(coo.data) * self.idf[coo.col]
+        norms = np.sqrt(np.bincount(coo.row, weights=values * values, minlength=n))
+        values /= np.where(norms > 0, norms, 1.0)[coo.row]
+        self.columns = sparse.csc_matrix((values, (coo.row, coo.col)), shape=(n, size))
         """Columns are n-grams: a message touches only its own n-grams' columns."""
 
-    def similarities(self, counts: Mapping[str, float]) -> npt.NDArray[np.float64]:
-        """Cosine similarity of a message's n-grams to every phrasing.
+    def similarities(
+        self, words: Sequence[str], weights: Sequence[float]
+    ) -> npt.NDArray[np.float64]:
+        """Cosine similarity of a message's words (with their weights) to every phrasing.
 
         N-grams no phrasing has still belong to the message (with the highest idf): a message of
         unknown words is far from everything, not near the one phrasing sharing an n-gram.
         """
+        counts = ngrams(words, weights, per_word=self.per_word)
         known = [
             (self.vocabulary[g], c) for g, c in counts.items() if c > 0 and g in self.vocabulary
         ]

@@ -9,9 +9,9 @@ from typing import Final
 import numpy as np
 
 from bot.models import KnowledgeBase
-from bot.understanding.decide import Analysis, Match, decide
+from bot.understanding.decide import Analysis, AnswerEvidence, Match, decide
 from bot.understanding.fusion import Array, Fusion, feature_matrix, shipped
-from bot.understanding.index import Index, exact_form, ngrams
+from bot.understanding.index import Index, exact_form
 from bot.understanding.language import Reading
 from bot.understanding.lexical import Lexical, LexicalWeights, Unit, units_of
 from bot.understanding.places import Towns
@@ -77,7 +77,7 @@ class Matcher:
             candidates,
             probabilities,
             exact=exact,
-            town=town,
+            elsewhere=town,
             answer_scores=answers,
         )
 
@@ -99,9 +99,10 @@ class Matcher:
             return None, reading, smalltalk, exact, weighed
         scores, named = self._lexical.scores(weighed.units, weighed.weights, reading)
         lexical = np.asarray(scores) / 100
-        similarities = index.space.similarities(ngrams(weighed.stems, weighed.stem_weights))
+        similarities = index.space.similarities(weighed.stems, weighed.stem_weights)
         if as_if_unwritten and row is not None:
             similarities[row] = 0.0
+            weighed.unwritten = row
         weighed.similarities = similarities
         nearest = index.nearest(similarities)
         bayes = index.bayes.posterior(weighed.keys)
@@ -146,25 +147,31 @@ class Matcher:
         names = {self.index.candidates[n].id: n for n in found}
         return "thanks" if "thanks" in names else "greeting"
 
-    def _answer_scores(self, candidate: int, weighed: _Weighed) -> dict[str | None, float]:
-        """How near the message is to a topic's overview (None) and to each of its sub-answers:
-        the nearest phrasing's similarity, plus a bonus when one of the sub-answer's keywords
-        is in the message."""
-        scores: dict[str | None, float] = {}
+    def _answer_scores(self, candidate: int, weighed: _Weighed) -> dict[str | None, AnswerEvidence]:
+        """How much the message asks for a topic's overview (None) and each sub-answer: the
+        nearest phrasing's similarity, naive Bayes over the topic's answers, and whether one of
+        a sub-answer's keywords is in the message."""
         group = self.index.answer_groups.get(candidate)
         if weighed.similarities is None or group is None:
-            return scores
+            return {}
+        if weighed.answer_similarities is None:
+            weighed.answer_similarities = self.index.answer_space.similarities(
+                weighed.stems, weighed.stem_weights
+            )
+            if weighed.unwritten is not None:
+                weighed.answer_similarities[weighed.unwritten] = 0.0
+        if weighed.named_answers is None:
+            # A keyword of several words ("no place", "outside Dresden") counts only whole.
+            weighed.named_answers = self.index.named_answers(weighed.keys)
         rows, starts, answers = group
-        nearest = np.maximum.reduceat(weighed.similarities[rows], starts)
-        for answer, similarity in zip(answers, nearest, strict=True):
-            scores[answer] = max(scores.get(answer, 0.0), float(similarity))
-        said = weighed.keys.keys()
-        bonus = self.fusion.thresholds.sub_answer_keyword
-        for answer in scores:
-            keywords = self.index.sub_keywords.get(answer or "", frozenset())
-            if not keywords.isdisjoint(said):
-                scores[answer] += bonus
-        return scores
+        nearest = np.maximum.reduceat(weighed.answer_similarities[rows], starts)
+        bayes = self.index.answer_bayes[candidate].posterior(weighed.keys)
+        return {
+            answer: AnswerEvidence(
+                float(similarity), float(probability), answer in weighed.named_answers
+            )
+            for answer, similarity, probability in zip(answers, nearest, bayes, strict=True)
+        }
 
 
 class _Weighed:
@@ -178,6 +185,11 @@ class _Weighed:
         self.keys: dict[str, float] = {}
         """Word keys and their weights, for naive Bayes."""
         self.similarities: Array | None = None
+        self.answer_similarities: Array | None = None
+        self.unwritten: int | None = None
+        self.named_answers: frozenset[str] | None = None
+        """The sub-answers whose keywords the message holds, once asked for."""
+        """The row of the phrasing weighed as if it were not written."""
 
 
 def _weigh(
@@ -199,7 +211,14 @@ def _weigh(
             weight = context
         out.units.append(unit)
         out.weights.append(weight)
-        for word in unit if (reading.romanized and lang != "ru") else unit[:1]:
+        # Romanised words count in both scripts; a German verb with its prefix put back
+        # ("melde ... an" -> anmelde) counts as the whole verb when the phrasings know it.
+        if reading.romanized and lang != "ru":
+            spellings = unit
+        else:
+            known = [w for w in unit[1:] if not keys.of(w, lang).isdisjoint(index.key_hits)]
+            spellings = (known[-1],) if known else unit[:1]
+        for word in spellings:
             out.stems.append(keys.primary(word, lang))
             out.stem_weights.append(weight)
             forms = keys.of(word, lang)
