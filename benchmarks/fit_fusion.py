@@ -291,11 +291,7 @@ def judge(
             if found.band is Band.REFERRAL
             else None
         )
-        topic_label = (
-            bool(m.right)
-            and not m.right & {"greeting", "thanks", "out-of-scope"}
-            and not any(r.startswith(REFERRAL) for r in m.right)
-        )
+        topic_label = _is_topic_label(m.right)
         if got is not None:
             said += 1
             right += got in m.right
@@ -311,6 +307,48 @@ def judge(
         "in_scope_right": in_right / max(in_scope, 1),
         "none_kept": kept / max(out_scope, 1),
     }
+
+
+def fit_suggest(
+    messages: Sequence[Example], probs: Sequence[np.ndarray], t: Thresholds
+) -> Thresholds:
+    """A "did you mean" when the options together reach half the answer threshold; each option
+    down to the lowest floor that puts the right topic among them more often without offering
+    options to more out-of-scope messages than a floor of a third would."""
+    t = replace(t, suggest=round(t.answer / 2, 3))
+
+    def figures(floor: float) -> tuple[float, float]:
+        tried = replace(t, suggest_floor=floor)
+        reached = in_scope = offered = out_scope = 0
+        for m, p in zip(messages, probs, strict=True):
+            assert m.analysis is not None
+            found = decide(replace(m.analysis, probabilities=p), tried)
+            if _is_topic_label(m.right):
+                in_scope += 1
+                reached += (found.band is Band.ANSWER and found.label in m.right) or (
+                    found.band is Band.SUGGEST and bool(set(found.suggestions) & m.right)
+                )
+            else:
+                out_scope += 1
+                offered += found.band is Band.SUGGEST
+        return reached / max(in_scope, 1), offered / max(out_scope, 1)
+
+    floors = [round(float(f), 3) for f in np.arange(0.05, t.answer / 3, 0.025)] + [
+        round(t.answer / 3, 3)
+    ]
+    _, allowed = figures(floors[-1])
+    # Of equal reach, the highest floor: fewer options that are hardly meant.
+    reach, floor = max((figures(f)[0], f) for f in floors if figures(f)[1] <= allowed)
+    print(f"did-you-mean floor {floor}: right topic answered or offered {reach:.1%}")
+    return replace(t, suggest_floor=floor)
+
+
+def _is_topic_label(right: frozenset[str]) -> bool:
+    return (
+        bool(right)
+        and not right & {"greeting", "thanks", "out-of-scope"}
+        and not any(r.startswith(REFERRAL) for r in right)
+    )
 
 
 SUB_ANSWER_PRECISION = 0.85
@@ -391,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Example(text, right & set(ids), "message", features, matcher.analyse(text))
             )
     print(f"{len(phrasings)} held-out phrasings, {len(messages)} messages, {len(ids)} candidates")
-    best: tuple[float, float, Thresholds] | None = None
+    best: tuple[float, float, Thresholds, list[np.ndarray]] | None = None
     for c in (0.1, 0.3, 1.0, 3.0, 10.0):
         probs = cross_validated(phrasings, messages, ids, c)
         for margin in (0.0, 0.05, 0.1, 0.2):
@@ -402,12 +440,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     continue
                 value = figures["in_scope_right"] + 0.5 * figures["none_kept"]
                 if best is None or value > best[0]:
-                    best = (value, c, t)
+                    best = (value, c, t, probs)
                     print(f"C={c} {t.answer:.3f}/{margin}: {figures}")
     assert best is not None
-    _, c, t = best
+    _, c, t, probs = best
     coef, bias = fit_weights(phrasings, messages, ids, c)
-    t = replace(t, suggest=round(t.answer / 2, 3), suggest_floor=round(t.answer / 3, 3))
+    t = fit_suggest(messages, probs, t)
     fitted = Fusion(
         weights=tuple(float(x) for x in coef),
         bias=bias,
