@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final, Literal
 
@@ -130,7 +130,11 @@ class Index:
                 by_initial[key[0]].append(key)
         self.by_initial = dict(by_initial)
         """Known keys by first letter, for typo correction."""
-        self.bayes = Bayes(len(candidates), phrasings, keys, reader)
+        phrasing_keys = [key_counts(reader.read(p.text), keys, p.lang) for p in phrasings]
+        self.bayes = Bayes(
+            len(candidates),
+            ((p.candidate, k) for p, k in zip(phrasings, phrasing_keys, strict=True)),
+        )
         self.exact = {exact_form(p.text, reader): n for n, p in enumerate(phrasings)}
         """Each phrasing, normalised, to its row: a message that is a phrasing gets its answer."""
         self.row_candidate = np.array([p.candidate for p in phrasings], dtype=np.int64)
@@ -142,7 +146,7 @@ class Index:
         """Per topic with sub-answers: its rows, where each answer's rows start, and the answers
         (None for the overview) in that order."""
         self.answer_bayes = {
-            candidate: _answer_bayes(phrasings[rows], answers, keys, reader)
+            candidate: _answer_bayes(phrasings[rows], phrasing_keys[rows], answers)
             for candidate, (rows, _, answers) in self.answer_groups.items()
         }
         """Per topic with sub-answers: naive Bayes over its overview and sub-answers (in the
@@ -388,12 +392,10 @@ def _answer_groups(
 
 
 def _answer_bayes(
-    rows: Sequence[Phrasing], answers: Sequence[str | None], keys: Keys, reader: Reader
+    rows: Sequence[Phrasing], keys_of: Sequence[Mapping[str, float]], answers: Sequence[str | None]
 ) -> Bayes:
     number = {answer: n for n, answer in enumerate(answers)}
-    return Bayes(
-        len(answers), tuple(replace(p, candidate=number[p.answer]) for p in rows), keys, reader
-    )
+    return Bayes(len(answers), ((number[p.answer], k) for p, k in zip(rows, keys_of, strict=True)))
 
 
 def _keyword_postings(
@@ -456,30 +458,28 @@ class NgramSpace:
         """`documents`: each phrasing's words (stems); `per_word` as in `ngrams`."""
         self.per_word = per_word
         self.vocabulary: dict[str, int] = {}
-        columns_of: dict[str, npt.NDArray[np.int64]] = {}
-        row_parts: list[npt.NDArray[np.int64]] = []
-        col_parts: list[npt.NDArray[np.int64]] = []
+        columns_of: dict[str, list[int]] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        shares: list[float] = []
         for row, words in enumerate(documents):
             for word in words:
-                cols = columns_of.get(word)
-                if cols is None:
-                    grams = _word_ngrams(word)
-                    cols = np.array(
-                        [self.vocabulary.setdefault(g, len(self.vocabulary)) for g in grams],
-                        dtype=np.int64,
-                    )
-                    columns_of[word] = cols
-                col_parts.append(cols)
-                row_parts.append(np.full(len(cols), row, dtype=np.int64))
+                own = columns_of.get(word)
+                if own is None:
+                    own = [
+                        self.vocabulary.setdefault(g, len(self.vocabulary))
+                        for g in _word_ngrams(word)
+                    ]
+                    columns_of[word] = own
+                cols.extend(own)
+                rows.extend([row] * len(own))
+                shares.extend([1.0 / len(own) if per_word else 1.0] * len(own))
         n, size = len(documents), len(self.vocabulary)
-        rows = np.concatenate(row_parts) if row_parts else np.zeros(0, dtype=np.int64)
-        cols = np.concatenate(col_parts) if col_parts else np.zeros(0, dtype=np.int64)
-        if per_word and col_parts:
-            weights = np.concatenate([np.full(len(c), 1.0 / len(c)) for c in col_parts])
-        else:
-            weights = np.ones(len(cols))
         # Summing the repeated (row, n-gram) pairs gives each phrasing's counts.
-        counts = sparse.csr_matrix((weights, (rows, cols)), shape=(n, size))
+        counts = sparse.csr_matrix(
+            (np.array(shares), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
+            shape=(n, size),
+        )
         counts.sum_duplicates()
         coo = counts.tocoo()
         df = np.bincount(coo.col, minlength=size)
@@ -535,16 +535,15 @@ class Bayes:
     """A naive Bayes classifier over word keys, learnt from the phrasings: which candidate's
     phrasings use a message's words most (words every candidate uses cancel out)."""
 
-    def __init__(
-        self, size: int, phrasings: tuple[Phrasing, ...], keys: Keys, reader: Reader
-    ) -> None:
+    def __init__(self, size: int, examples: Iterable[tuple[int, Mapping[str, float]]]) -> None:
+        """`examples`: each phrasing's class (0 .. size-1) and its word keys (`key_counts`)."""
         columns: dict[str, int] = {}
         rows: list[int] = []
         cols: list[int] = []
         values: list[float] = []
-        for p in phrasings:
-            for key, count in key_counts(reader.read(p.text), keys, p.lang).items():
-                rows.append(p.candidate)
+        for number, counts_of in examples:
+            for key, count in counts_of.items():
+                rows.append(number)
                 cols.append(columns.setdefault(key, len(columns)))
                 values.append(count)
         counts = np.zeros((size, len(columns)))

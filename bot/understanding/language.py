@@ -41,6 +41,7 @@ _GERMAN_MARKS: Final = "äöüß"
 _CACHE: Final = 8192
 
 
+@lru_cache(maxsize=65536)
 def romanized_to_cyrillic(word: str) -> str:
     """Latin-letter Ukrainian (jak zapysaty dytynu, shcheplennia) back to Cyrillic, best effort."""
     word = _WORD_END_IY.sub("ий", word)

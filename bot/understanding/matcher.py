@@ -216,7 +216,7 @@ def _weigh(
         if reading.romanized and lang != "ru":
             spellings = unit
         else:
-            known = [w for w in unit[1:] if not keys.of(w, lang).isdisjoint(index.key_hits)]
+            known = [w for w in unit[1:] if any(k in index.key_hits for k in keys.of(w, lang))]
             spellings = (known[-1],) if known else unit[:1]
         for word in spellings:
             out.stems.append(keys.primary(word, lang))
