@@ -88,7 +88,7 @@ def test_a_letter_presses_the_button_it_stands_for(service: ChatService) -> None
 def test_a_language_chosen_in_the_terminal_holds_for_the_session(service: ChatService) -> None:
     shown = "\n".join(chat(service, "/language uk\nWie melde ich mein Kind an?\n"))
     assert "Відтепер я відповідатиму українською" in shown
-    assert "Сьогодні 09:00–12:00: зараз відкрито" in shown  # the German question, in Ukrainian
+    assert "Сьогодні 09:00–12:00: зараз відчинено" in shown  # the German question, in Ukrainian
 
 
 def test_the_welcome_waits_for_the_first_line_to_greet_in_its_language(

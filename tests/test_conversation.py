@@ -125,7 +125,7 @@ def test_an_answer_says_where_to_go_next(handle: Handle, brain: Brain) -> None:
     office = brain.kb.office
     assert office.visiting_address["uk"] in to_text(reply.text)
     assert office.phones[0].number in reply.text
-    assert "🟢 Сьогодні 09:00–12:00: зараз відкрито" in reply.text
+    assert "🟢 Сьогодні 09:00–12:00: зараз відчинено" in reply.text
     assert Feedback("registration", helpful=True) in actions(reply)
     assert Feedback("registration", helpful=False) in actions(reply)
     related = brain.kb.topic("registration")
