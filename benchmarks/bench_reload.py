@@ -12,8 +12,8 @@ on the same load:
 - an edit every second, the matcher built by the next message on the event loop (as before
   issue 15), to show what the first buys.
 
-An edit moves a topic file's modification time, so the files are read again and a new matcher
-is built each time: the count of rebuilds is printed with the figures.
+An edit saves a topic file with another comment, so the files are read again and a new brain is
+built each time: the count of rebuilds is printed with the figures.
 """
 
 from __future__ import annotations
@@ -89,14 +89,19 @@ class Rebuilds(logging.Handler):
 
 @contextmanager
 def editing(faq: Path, every: float | None) -> Iterator[None]:
-    """Move a topic file's modification time every `every` seconds, as an editor saving would."""
+    """Save a topic file with a changed comment every `every` seconds, as an editor would (the
+    content changes, so the knowledge base is read and the brain built again)."""
     stop = threading.Event()
     target = sorted((faq / "topics").glob("*.yaml"))[0]
+    original = target.read_text(encoding="utf-8")
 
     def edit() -> None:
+        saves = 0
         while every is not None and not stop.wait(every):
-            info = target.stat()
-            os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+            saves += 1
+            draft = target.with_suffix(".tmp")
+            draft.write_text(f"{original}# edit {saves}\n", encoding="utf-8")
+            os.replace(draft, target)
 
     thread = threading.Thread(target=edit, daemon=True)
     thread.start()
@@ -105,6 +110,7 @@ def editing(faq: Path, every: float | None) -> Iterator[None]:
     finally:
         stop.set()
         thread.join()
+        target.write_text(original, encoding="utf-8")
 
 
 def run(users: int, messages: int, pause: float, timeout: float) -> None:

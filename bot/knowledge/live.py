@@ -9,12 +9,14 @@ a tick, not the bot or its shutdown. Parsing, checking and `build` happen in the
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 from bot.knowledge import snapshot
 from bot.knowledge.folder import Files, KnowledgeError, check, errors, read_files
@@ -216,6 +218,10 @@ class LiveKnowledge(Generic[T]):
     def _load(self, files: Files) -> bool:
         """Check and build exactly `files`; swap them in when both succeed. True when swapped."""
         self._seen, self._pending = files.digest, None
+        with _handing_over_often():
+            return self._check_and_build(files)
+
+    def _check_and_build(self, files: Files) -> bool:
         kb, problems = check(files)
         found = errors(problems)
         if kb is not None:
@@ -256,6 +262,33 @@ class LiveKnowledge(Generic[T]):
                 self.snapshot_dir,
                 exc.strerror or type(exc).__name__,
             )
+
+
+_HANDOVER_SECONDS: Final = 0.0005
+_handover = threading.Lock()
+_building = 0
+_usual_interval = 0.0
+
+
+@contextmanager
+def _handing_over_often() -> Iterator[None]:
+    """While faq/ is checked and built in the background, the interpreter hands the GIL to a
+    waiting thread every half millisecond instead of every five: a reply that needs it a few
+    times (after each read or write of a socket) no longer waits up to 5 ms each time. The
+    first of overlapping builds sets the interval, the last puts it back."""
+    global _building, _usual_interval
+    with _handover:
+        if _building == 0:
+            _usual_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(_usual_interval, _HANDOVER_SECONDS))
+        _building += 1
+    try:
+        yield
+    finally:
+        with _handover:
+            _building -= 1
+            if _building == 0:
+                sys.setswitchinterval(_usual_interval)
 
 
 def _still_changing(first: Files, second: Files) -> list[Problem]:
