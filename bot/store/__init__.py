@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 import secrets
 import sqlite3
 import threading
@@ -24,6 +23,20 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bot.models import LANGUAGES, Lang
+from bot.store.scrub import MAX_INPUT_CHARS, MAX_STORED_CHARS, scrub
+
+__all__ = [
+    "DB_NAME",
+    "MAX_INPUT_CHARS",
+    "MAX_STORED_CHARS",
+    "NO_LABEL",
+    "SECRET_NAME",
+    "CounterRow",
+    "FeedbackRow",
+    "Store",
+    "UnansweredRow",
+    "scrub",
+]
 
 DB_NAME = "kita-bot.sqlite3"
 SECRET_NAME = "user-key.secret"
@@ -59,25 +72,6 @@ CREATE INDEX IF NOT EXISTS unanswered_day ON unanswered (day);
 """
 
 NO_LABEL = "none"
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_HANDLE = re.compile(r"(?<!\w)@\w{3,}")
-_PHONE = re.compile(r"(?<!\w)\+?\d[\d\s()/.-]{5,}\d")
-_DIGITS = re.compile(r"\d+")
-_SPACE = re.compile(r"\s+")
-
-MAX_STORED_CHARS = 500
-
-
-def scrub(text: str) -> str:
-    """Remove what could identify someone: e-mails, links, @names, phone numbers and digits."""
-    text = _EMAIL.sub("<e-mail>", text)
-    text = _URL.sub("<link>", text)
-    text = _HANDLE.sub("<name>", text)
-    text = _PHONE.sub("<phone>", text)
-    text = _DIGITS.sub("#", text)
-    return _SPACE.sub(" ", text).strip()[:MAX_STORED_CHARS]
 
 
 @dataclass(frozen=True)
