@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -23,6 +21,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bot.models import LANGUAGES, Lang
+from bot.store.files import (
+    COMPANIONS,
+    StoreError,
+    create_key,
+    read_key,
+    secure_existing,
+    secure_file,
+    secure_folder,
+)
 from bot.store.scrub import MAX_INPUT_CHARS, MAX_STORED_CHARS, scrub
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
     "CounterRow",
     "FeedbackRow",
     "Store",
+    "StoreError",
     "UnansweredRow",
     "scrub",
 ]
@@ -98,26 +106,19 @@ class UnansweredRow:
     text: str
 
 
-def _load_secret(path: Path) -> bytes:
-    # Created once with owner-only permissions; losing it only means language choices are
-    # forgotten, which is the safe direction.
-    if path.exists():
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key.hex())
-    return key
-
-
 class Store:
     """The bot's only persistent state, in one SQLite file under the data folder."""
 
     def __init__(self, data_dir: Path, retention_days: int = 30) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        secure_folder(data_dir)
         self.path = data_dir / DB_NAME
         self.retention_days = retention_days
-        self._key = _load_secret(data_dir / SECRET_NAME)
+        # Losing the key only means language choices are forgotten, the safe direction; a
+        # damaged one stops the start (StoreError).
+        self._key = read_key(data_dir / SECRET_NAME) or create_key(data_dir / SECRET_NAME)
+        secure_file(self.path)  # 0600 before SQLite creates it 0644; its -wal and -shm follow
+        for companion in COMPANIONS:
+            secure_existing(self.path.with_name(DB_NAME + companion))
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
