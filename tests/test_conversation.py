@@ -327,6 +327,7 @@ def test_a_session_stores_no_personal_data(conversation: Conversation, store) ->
         TextEvent("Де купити велосипед? пишіть olena@example.com або 0176 5551234"), who
     )
     conversation.handle(ButtonEvent("f:registration:1"), who)
+    assert store.flush()  # records are written by the store's thread, a moment later
     with sqlite3.connect(store.path) as db:
         dump = "\n".join(db.iterdump())
     assert "555123456" not in dump

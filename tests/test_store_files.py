@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import DB_NAME, SECRET_NAME, Store, StoreError
+from bot.store import DB_NAME, SECRET_NAME, Question, Store, StoreError
+from tests.storage_faults import run_child
 
 
 def mode(path: Path) -> int:
@@ -33,7 +34,8 @@ def loose_umask() -> Iterator[None]:
 def test_the_data_folder_is_0700_and_every_file_in_it_0600(tmp_path: Path) -> None:
     data = tmp_path / "data"
     store = Store(data)
-    store.record_question(date(2026, 11, 30), "de", None, "none", "Olena fragt nach der Kita")
+    store.record(Question(date(2026, 11, 30), "de", None, "none", "Olena fragt nach der Kita"))
+    assert store.flush()
     assert mode(data) == 0o700
     assert {DB_NAME, SECRET_NAME} <= {path.name for path in data.iterdir()}
     assert {mode(path) for path in data.iterdir()} == {0o600}
@@ -107,3 +109,32 @@ def test_processes_starting_together_share_one_key(tmp_path: Path) -> None:
     keys = {start.communicate(timeout=60)[0].strip() for start in starts}
     assert len(keys) == 1
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
+
+
+_FULL_AT_FIRST_START = """
+import json, resource, signal, sys
+from pathlib import Path
+from bot.store import SECRET_NAME, Store
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+data = Path(sys.argv[1])
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (0, hard))  # not a byte can be written
+store = Store(data)
+store.remember_language(7, "uk")
+during = {"key file": (data / SECRET_NAME).exists(), "language": store.language_of(7)}
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+flushed = store.flush(timeout=5)
+store.close()
+print(json.dumps({"during": during, "flushed": flushed,
+                  "key": (data / SECRET_NAME).read_text().strip(),
+                  "language": Store(data).language_of(7)}))
+"""
+
+
+def test_a_full_disk_at_first_start_leaves_no_empty_key(tmp_path: Path) -> None:
+    # It left a 0-byte key file, and the next start used it.
+    result = run_child(_FULL_AT_FIRST_START, str(tmp_path))
+    assert result["during"] == {"key file": False, "language": "uk"}
+    assert result["flushed"] is True
+    assert len(bytes.fromhex(result["key"])) == 32  # the key of the first run, saved later
+    assert result["language"] == "uk"
