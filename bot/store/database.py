@@ -211,6 +211,14 @@ class Database:
 
     def write(self, languages: Mapping[str, Lang | None], records: Sequence[Record]) -> None:
         """Write everything in one transaction: all of it, or nothing."""
+        # The lock first: while another process holds it, a retry costs no scrubbing.
+        with self._transaction() as db:
+            self._write(db, languages, records)
+
+    @staticmethod
+    def _write(
+        db: sqlite3.Connection, languages: Mapping[str, Lang | None], records: Sequence[Record]
+    ) -> None:
         counts: Counter[tuple[str, str, str, str]] = Counter()
         texts: list[tuple[str, str, str, str]] = []
         votes: list[tuple[str, str, str, int]] = []
@@ -228,30 +236,27 @@ class Database:
                     anonymous[(day, record.label, int(record.helpful))] += 1
                 case Vote(voter=str() as voter):
                     votes.append((voter, day, record.label, int(record.helpful)))
-        with self._transaction() as db:
-            db.executemany(
-                "INSERT INTO languages (user_key, lang) VALUES (?, ?) "
-                "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang",
-                [(key, lang) for key, lang in languages.items() if lang is not None],
-            )
-            db.executemany(
-                "DELETE FROM languages WHERE user_key = ?",
-                [(key,) for key, lang in languages.items() if lang is None],
-            )
-            db.executemany(
-                "INSERT INTO counters (day, lang, label, band, n) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (day, lang, label, band) DO UPDATE SET n = n + excluded.n",
-                [(*key, n) for key, n in counts.items()],
-            )
-            db.executemany(
-                "INSERT INTO unanswered (day, lang, band, text) VALUES (?, ?, ?, ?)", texts
-            )
-            db.executemany(
-                "INSERT INTO votes (voter, day, topic, helpful) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (voter) DO UPDATE SET day = excluded.day, helpful = excluded.helpful",
-                votes,
-            )
-            db.executemany(_ADD_FEEDBACK, [(*key, n) for key, n in anonymous.items()])
+        db.executemany(
+            "INSERT INTO languages (user_key, lang) VALUES (?, ?) "
+            "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang",
+            [(key, lang) for key, lang in languages.items() if lang is not None],
+        )
+        db.executemany(
+            "DELETE FROM languages WHERE user_key = ?",
+            [(key,) for key, lang in languages.items() if lang is None],
+        )
+        db.executemany(
+            "INSERT INTO counters (day, lang, label, band, n) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (day, lang, label, band) DO UPDATE SET n = n + excluded.n",
+            [(*key, n) for key, n in counts.items()],
+        )
+        db.executemany("INSERT INTO unanswered (day, lang, band, text) VALUES (?, ?, ?, ?)", texts)
+        db.executemany(
+            "INSERT INTO votes (voter, day, topic, helpful) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (voter) DO UPDATE SET day = excluded.day, helpful = excluded.helpful",
+            votes,
+        )
+        db.executemany(_ADD_FEEDBACK, [(*key, n) for key, n in anonymous.items()])
 
     def purge(self, cutoff: date) -> int:
         """Delete kept questions from before `cutoff`, fold older votes into counts; how many."""

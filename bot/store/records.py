@@ -88,7 +88,8 @@ class Tuning:
     """How patient the writer is; the defaults suit the bot, tests make them short."""
 
     queue_limit: int = 10_000
-    """Records waiting at most; about 10 MB with every one a kept question."""
+    """Records waiting at most; about 10 MB with every one a kept question. Language choices
+    wait apart: one per user, the newest, never dropped (memory holds them anyway)."""
     batch: int = 1000
     busy_timeout: float = 0.1
     """How long one SQLite call waits for another process's lock before giving up for now."""
