@@ -121,14 +121,13 @@ class _Group:
 
 
 def group_questions(texts: Sequence[tuple[str, str]]) -> list[QuestionGroup]:
-    """Group similar (text, lang) questions, most frequent first; the first text is the example.
-
-    Comparing every question with every group was quadratic (58 s for 10,000). Now: questions
-    with the same words (folded, in any order) are one group at once, through a dict; then each
-    distinct question, most frequent first, is compared with at most 32 groups that share one of
-    its four rarest word stems (5 letters), and joins the best at token_set_ratio >= 80 or starts
-    a group. Two questions without a common stem stay apart, even when fuzzily alike.
-    """
+    """Group similar (text, lang) questions, most frequent first; the first text is the example."""
+    # Comparing every question with every group was quadratic: 58 s for 10,000. Now questions
+    # with the same words (folded, in any order) are one group at once, through a dict; then
+    # each distinct question, most frequent first, is compared with at most 8 groups that share
+    # two of its four rarest word stems (5 letters), and joins the best at token_set_ratio >= 80
+    # or starts a group. So two questions without two common stems stay apart, even when
+    # fuzzily alike: the price of a bound per question.
     exact: dict[str, _Group] = {}
     for text, lang in texts:
         words = [w for w in _WORD.findall(_fold(text)) if len(w) > 1]
@@ -180,8 +179,7 @@ def make_report(
     title: TitleOf | None = None,
     groups: bool = True,
 ) -> Report:
-    """The figures of the last `days` days up to `today` (read from `since_for(today, days)` on);
-    `groups=False` skips grouping the kept questions (/stats does not show them)."""
+    """The report on `figures` for the `days` days up to `today`; grouping only with `groups`."""
     by_label: Counter[str] = Counter()
     by_lang: Counter[str] = Counter()
     typed = unanswered = 0

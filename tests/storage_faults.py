@@ -27,8 +27,8 @@ db.execute("COMMIT")
 
 @contextmanager
 def lock_held(path: Path) -> Iterator[None]:
-    """Another process holds an exclusive lock on the database, as a backup tool or the sqlite3
-    shell in a transaction would, until the block ends."""
+    """Another process holds an exclusive lock on the database until the block ends."""
+    # As the sqlite3 shell in a transaction, a backup tool or a VACUUM would.
     holder = subprocess.Popen(
         [sys.executable, "-c", _LOCK_HOLDER, str(path)],
         stdin=subprocess.PIPE,
@@ -62,8 +62,7 @@ service user."""
 
 
 def run_child(code: str, *args: str, timeout: float = 60) -> Any:
-    """Run `code` in a new Python process (it may call `as_nobody()`); the JSON it prints last.
-    Fails the test with its output when it exits non-zero."""
+    """The JSON that `code`, run in a new Python process, prints last; its output if it fails."""
     result = subprocess.run(
         [sys.executable, "-c", _PROLOGUE + code, *args],
         capture_output=True,

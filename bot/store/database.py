@@ -169,8 +169,9 @@ class Database:
 
     @classmethod
     def open(cls, path: Path, busy_timeout: float, checked: Stamp | None = None) -> Opened:
-        """Open (creating) the database at `path` and check it, unless it is still as `checked`
-        (reopening after a failed write); Damaged if it is not sound."""
+        """Open (creating) and check the database; Damaged if it is not sound."""
+        # `checked`: the file as it passed the check last time; reopened unchanged after a
+        # failed write, it is not read whole again.
         secure_folder(path.parent)
         secure_file(path)
         for companion in COMPANIONS:

@@ -86,8 +86,7 @@ def read_key(path: Path) -> bytes | None:
 
 
 def create_key(path: Path, key: bytes | None = None) -> bytes:
-    """Write `key` (else a new random one) whole to `path`; the key there, which is another
-    process's if it wrote first."""
+    """Write `key` (else a new one) whole to `path`; the key found there (another's if first)."""
     key = key or secrets.token_bytes(KEY_BYTES)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)

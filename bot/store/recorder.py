@@ -128,11 +128,9 @@ class Recorder:
             self._wake.notify()
 
     def call(self, work: Callable[[Database], T], timeout: float, *, patient: bool = False) -> T:
-        """Run `work` on the writer thread after everything queued before; blocks up to `timeout`.
-
-        Not patient: one attempt now, StorageUnavailable if it fails (a staff report should say
-        at once that storage is away). Patient: waits for storage to come back, up to `timeout`.
-        """
+        """Run `work` on the writer thread after everything queued before; blocks up to `timeout`."""
+        # Not patient: one attempt now and StorageUnavailable if it fails, so that a staff report
+        # says at once that storage is away. Patient (a flush): waits for storage to come back.
         future: Future[T] = Future()
         with self._lock:
             if self._stopping:

@@ -15,7 +15,8 @@ import secrets
 import threading
 import weakref
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Final
@@ -136,8 +137,9 @@ class Store:
 
     def language_of(self, user_id: int) -> Lang | None:
         """The language this user chose, if any (from memory; never waits)."""
+        key = self.user_key(user_id)
         with self._cache_lock:
-            return self._cache.get(self.user_key(user_id))
+            return self._cache.get(key)
 
     def remember_language(self, user_id: int, lang: Lang) -> None:
         """Keep this user's language choice (never waits, never fails)."""
@@ -163,14 +165,7 @@ class Store:
         """Count a question; its text (when it has one) is scrubbed and kept for staff."""
         if question.text is not None and len(question.text) > MAX_INPUT_CHARS:
             # The queue holds no more than the scrubber reads (one more: it sees the cut).
-            question = Question(
-                question.day,
-                question.lang,
-                question.label,
-                question.band,
-                question.text[: MAX_INPUT_CHARS + 1],
-                question.lang_confident,
-            )
+            question = replace(question, text=question.text[: MAX_INPUT_CHARS + 1])
         self._recorder.put(question)
 
     def vote(self, user_id: int, day: date, label: str, helpful: bool) -> None:
@@ -208,7 +203,7 @@ class Store:
 
     def purge(self, today: date, *, timeout: float = 5.0) -> int:
         """Delete what is past the retention period now (the writer also does it daily)."""
-        cutoff = date.fromordinal(today.toordinal() - self.retention_days)
+        cutoff = today - timedelta(days=self.retention_days)
         return self._recorder.call(lambda db: db.purge(cutoff), timeout)
 
     # --- life cycle ---
