@@ -46,10 +46,12 @@ def lock_held(path: Path) -> Iterator[None]:
 
 
 _PROLOGUE = """
+import codecs
 import os
 
 
 def as_nobody():
+    codecs.lookup("ascii")  # the codec's module is imported on first use, from under /root
     if os.geteuid() == 0:
         os.setgroups([])
         os.setgid(65534)

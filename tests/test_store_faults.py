@@ -320,3 +320,36 @@ def test_an_unexpected_refusal_loses_one_record_not_the_queue(tmp_path: Path) ->
     assert sorted(row.label for row in store.counters(EARLY)) == ["measles", "rights"]
     assert store.health.refused == 1
     store.close()
+
+
+_READ_ONLY = """
+import json, sys
+from datetime import date
+from pathlib import Path
+from bot.store import Store, Tuning, berlin_today
+berlin_today()
+as_nobody()
+store = Store(Path(sys.argv[1]), tuning=Tuning(retry_max=0.2))
+before = store.language_of(7)
+store.remember_language(8, "en")
+store.record_question(date(2026, 11, 30), "de", None, "none", "Frage")
+print(json.dumps({"before": before, "chosen": store.language_of(8),
+                  "flushed": store.flush(timeout=0.5), "health": store.health.__dict__}))
+"""
+
+
+def test_read_only_storage_keeps_the_choices_it_holds_and_takes_new_ones_in_memory() -> None:
+    # A read-only disk: 0 of 4 language buttons answered.
+    with shared_folder() as base:
+        data = base / "data"
+        first = Store(data)
+        first.remember_language(7, "uk")
+        first.close()
+        for path in data.iterdir():
+            path.chmod(0o644)  # readable, as on a read-only mount; nobody may not write
+        data.chmod(0o555)
+        result = run_child(_READ_ONLY, str(data))
+    assert result["before"] == "uk"
+    assert result["chosen"] == "en"
+    assert result["flushed"] is False
+    assert "readonly" in result["health"]["problem"]

@@ -28,31 +28,36 @@ class StoreError(Exception):
 
 
 def secure_folder(folder: Path) -> None:
-    """Create `folder` as 0700, or close down an existing one of ours; OSError if impossible."""
+    """Create `folder` as 0700, or close down an existing one; OSError if it cannot be made."""
     folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     _restrict(folder, FOLDER_MODE)
 
 
 def secure_file(path: Path) -> None:
-    """Create `path` empty as 0600 if missing, else make it 0600; OSError if impossible."""
+    """Create `path` empty as 0600, or close down an existing one; OSError if it cannot be made."""
     # Created here rather than by SQLite, which would use 0644 less the umask; SQLite gives its
     # journal the database file's mode.
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
-    os.close(fd)
-    _restrict(path, FILE_MODE)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    except FileExistsError:
+        _restrict(path, FILE_MODE)
+    else:
+        os.close(fd)
 
 
 def secure_existing(path: Path) -> None:
     """Make `path` 0600 if it exists (a journal, an old WAL); never fails."""
-    with contextlib.suppress(OSError):
-        _restrict(path, FILE_MODE)
+    _restrict(path, FILE_MODE)
 
 
 def _restrict(path: Path, mode: int) -> None:
-    info = path.stat()
-    if stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.geteuid():
-        path.chmod(mode)
-        log.info("%s was readable by others; now %o", path, mode)
+    # Best effort: on a read-only mount, or for a file of another user, the data can still be
+    # read (the users' language choices), and writing fails later with its own warning.
+    with contextlib.suppress(OSError):
+        info = path.stat()
+        if stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.geteuid():
+            path.chmod(mode)
+            log.info("%s was readable by others; now %o", path, mode)
 
 
 # --- the pseudonym key ---
