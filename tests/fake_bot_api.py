@@ -440,15 +440,19 @@ def running_fake(token: str = TEST_TOKEN) -> Iterator[FakeBotApi]:
 
 @asynccontextmanager
 async def polling(application: Any, timeout: int = 10) -> AsyncIterator[Any]:
-    """Run a PTB Application with real long polling, as `run_polling` does, minus the signals."""
-    from bot.telegram_bot import ALLOWED_UPDATES
+    """Run an application with real long polling: ours exactly as `kita-bot run` does (minus
+    the signals), a plain PTB one (the benchmark's echo bot) as run_polling does."""
+    from bot.telegram_bot import ALLOWED_UPDATES, Runner
+
+    if "kita-bot" in application.bot_data:
+        async with Runner(application):
+            yield application
+        return
 
     def forward(error: Exception) -> None:  # what run_polling passes as error_callback
         application.create_task(application.process_error(error=error, update=None))
 
     async with application:
-        if application.post_init:
-            await application.post_init(application)
         await application.updater.start_polling(
             timeout=timeout, allowed_updates=ALLOWED_UPDATES, error_callback=forward
         )
@@ -458,5 +462,3 @@ async def polling(application: Any, timeout: int = 10) -> AsyncIterator[Any]:
         finally:
             await application.updater.stop()
             await application.stop()
-            if application.post_shutdown:
-                await application.post_shutdown(application)

@@ -7,11 +7,15 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from telegram.error import NetworkError
 
 from bot.logs import REDACTED, RedactingFilter, configure_logging
+from bot.telegram_bot import build_application
+from tests.fake_bot_api import TEST_TOKEN, FakeBotApi, polling
+from tests.stub_core import StubCore, settings_for
 
 TOKEN = "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 OTHER = "1122334455:BBxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -111,7 +115,20 @@ def test_a_bot_api_error_in_a_ptb_record_is_one_line(output: io.StringIO) -> Non
     configure_logging("INFO", TOKEN)
     try:
         raise NetworkError(f"Bad Gateway at /bot{TOKEN}/getUpdates")
-    except NetworkError as exc:
+    except NetworkError:
         logging.getLogger("telegram.ext.Updater").exception("Exception happened while polling")
-        assert exc
     assert output.getvalue().splitlines() == ["Exception happened while polling (NetworkError)"]
+
+
+async def test_an_update_ptb_cannot_read_while_polling_is_not_logged(
+    output: io.StringIO, tmp_path: Path
+) -> None:
+    configure_logging("INFO", TEST_TOKEN)
+    with FakeBotApi() as api:
+        application = build_application(settings_for(api, tmp_path), StubCore())
+        async with polling(application):
+            api.push("message", PRIVATE_UPDATE["message"])  # type: ignore[arg-type]
+            assert await api.until(lambda: "Error while parsing updates" in output.getvalue())
+    text = output.getvalue()
+    for personal in PERSONAL:
+        assert personal not in text
