@@ -70,7 +70,7 @@ class StubCore:
         self.calls.append((user_id, event, client_lang, private))
         match event:
             case TextEvent(text="boom") | ButtonEvent(action=ShowLabel(label="boom")):
-                raise RuntimeError("the user wrote: boom")
+                raise RuntimeError(f"the user wrote: {event}")
             case TextEvent(text="long"):
                 return Outcome((Reply(LONG_ANSWER, "answer", "de", MENU_BUTTONS),))
             case TextEvent(text="two"):

@@ -18,7 +18,15 @@ from bot.events import ChooseLanguage, ShowLabel, encode
 from bot.telegram_bot import Runner, build_application, counters_of, wiring_of
 from bot.telegram_bot.transport import Backoff, Request, maybe_done
 from tests.fake_bot_api import TEST_TOKEN, FakeBotApi, User, polling
-from tests.stub_core import FAILED, OLENA, REGISTRATION, StubCore, replies_to, settings_for
+from tests.stub_core import (
+    FAILED,
+    IVAN,
+    OLENA,
+    REGISTRATION,
+    StubCore,
+    replies_to,
+    settings_for,
+)
 
 FAULTY = ("sendMessage", "editMessageText", "answerCallbackQuery")
 
@@ -163,6 +171,53 @@ async def test_a_quarter_of_all_sends_failing_with_500_or_502_loses_nothing_and_
         f"{len(users)} edits + {len(answered)} button answers delivered exactly once, "
         f"0 lost, 0 doubled, {elapsed:.2f} s"
     )
+
+
+# --- refused, unreadable, broken ---
+
+
+async def test_a_user_who_blocked_the_bot_is_not_retried_and_forgotten(
+    api: FakeBotApi, core: StubCore, bot: Any
+) -> None:
+    api.block(OLENA.id)
+    api.send_text(OLENA, "Kita")
+    api.send_text(IVAN, "садик")
+    await replies_to(api, IVAN.id, 1)
+    assert await api.until(lambda: counters_of(bot).blocked == 1)
+    assert len(api.calls_to("sendMessage", OLENA.id)) == 1
+    assert core.forgotten == [OLENA.id]
+
+
+async def test_unparsable_html_is_resent_once_as_plain_text(api: FakeBotApi, bot: Any) -> None:
+    api.fail(
+        "sendMessage",
+        400,
+        'Bad Request: can\'t parse entities: unsupported start tag "x" at byte offset 6',
+    )
+    api.send_text(OLENA, "A & B")
+    [sent] = await replies_to(api, OLENA.id, 1)
+    attempts = api.calls_to("sendMessage")
+    assert len(attempts) == 2
+    assert "parse_mode" not in sent.params
+    assert sent.text == "echo: A & B"
+    assert sent.buttons  # the keyboard survives
+
+
+async def test_an_error_behind_the_edge_is_logged_without_text_and_the_bot_goes_on(
+    api: FakeBotApi, bot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The service apologises for the brain's failures itself (test_service.py); anything that
+    # still escapes reaches the error handler, which logs no text and no id.
+    caplog.set_level(logging.DEBUG)
+    api.send_text(OLENA, "boom")
+    assert await api.until(lambda: counters_of(bot).errors == 1)
+    api.send_text(OLENA, "Kita")
+    [sent] = await replies_to(api, OLENA.id, 1)
+    assert sent.text == "echo: Kita"
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot."))
+    assert "RuntimeError while handling message" in logged
+    assert "boom" not in logged
+    assert str(OLENA.id) not in logged
 
 
 # --- buttons always answered ---
