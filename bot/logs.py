@@ -65,8 +65,10 @@ class RedactingFilter(logging.Filter):
 
 
 class LibraryFilter(logging.Filter):
-    """PTB's own records, as discreet as ours: no payloads, no exception messages, and a Bot API
-    error in one line instead of a traceback (the bot reports each such error itself)."""
+    """PTB's own records as discreet as ours: no payloads, no exception messages."""
+
+    # A Bot API error keeps only its class name, in the same line: the bot reports each one
+    # itself, once, and PTB's traceback of it helps nobody.
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name != LIBRARY and not record.name.startswith(f"{LIBRARY}."):

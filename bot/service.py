@@ -171,8 +171,7 @@ class ChatService:
             return False
 
     def faq_alert(self, admin_id: int) -> Reply | None:
-        """For an admin: the errors in faq/ now, at most 20 (the last good version serves);
-        None while faq/ loads cleanly. The Telegram edge sends it once per broken version."""
+        """For an admin: faq/'s errors now (at most 20), None while it loads cleanly."""
         problems = [str(p) for p in self._brains.problems]
         if len(problems) > 20:
             problems[19:] = [f"… (+{len(problems) - 19})"]

@@ -19,8 +19,7 @@ class Answers:
     """Per chat, the latest message ids and whether each got an answer."""
 
     def __init__(self, per_chat: int = 8, chats: int = 4096) -> None:
-        """A typo is fixed right away: the last few messages of the last active chats will do
-        (at most some 33,000 ids, a few MB)."""
+        """Enough for a typo fixed right away: at most some 33,000 ids, a few MB."""
         self.per_chat = per_chat
         self.chats = chats
         self._chats: OrderedDict[int, OrderedDict[int, bool]] = OrderedDict()

@@ -111,8 +111,7 @@ class Handlers:
         await self._handle(update, context, TextEvent(_text(message, context.bot)))
 
     async def on_edit(self, update: Update, context: Context) -> None:
-        """An edited question is answered again only when its first version got no answer (a
-        fixed typo); any other edit changes nothing the bot said."""
+        """An edited question, answered again only if its first version got none (a typo fixed)."""
         message = update.edited_message
         if message is None or not self.answers.unanswered(message.chat.id, message.message_id):
             return
@@ -179,9 +178,10 @@ class Handlers:
     async def _held_back(
         self, update: Update, user: User, verdict: Verdict, *, typed: bool
     ) -> bool:
-        """Over a flood limit: True when the update ends here (a press gets a toast, a typed
-        message nothing); False for the first message over it, which gets the notice."""
-        if update.callback_query is not None:  # never left spinning
+        """Over a flood limit: True when the update ends here, False for the notice's message."""
+        # A press gets a toast (never left spinning), a typed message nothing, except the
+        # first one over the limit, which is answered with the "slow down" notice.
+        if update.callback_query is not None:
             self.counters.flood_dropped += 1
             await self.delivery.answer(update.callback_query, await self._toast(user, _slow_down))
             return True
@@ -192,10 +192,10 @@ class Handlers:
         return False
 
     async def _ask(self, update: Update, user: User, event: Event, private: bool) -> Outcome:
-        """The service's outcome, from a worker thread: it writes to SQLite and may reload faq/
-        (/reload), and neither may hold up the other users' replies. A press whose outcome
-        fails still gets its answer: a toast that says so."""
+        """The service's outcome; a press whose outcome fails still gets a toast that says so."""
         try:
+            # In a worker thread: the service writes to SQLite and may reload faq/ (/reload),
+            # and neither may hold up the other users' replies.
             return await asyncio.to_thread(
                 self.service.handle, user.id, event, client_lang=user.language_code, private=private
             )
@@ -207,8 +207,7 @@ class Handlers:
     async def _follow_up(
         self, bot: Bot, user: User, chat: Chat, event: Event, outcome: Outcome
     ) -> None:
-        """After the replies: the chosen language's command menu; after an admin's /reload, the
-        other admins' alerts."""
+        """After the replies: a chosen language's command menu, the other admins' alerts."""
         if outcome.language_chosen is not None:
             await self.menus.follow(bot, chat.id, outcome.language_chosen)
         if event == CommandEvent("reload") and user.id in self.alerts.admins:

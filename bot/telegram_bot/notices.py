@@ -65,8 +65,7 @@ class AdminAlerts:
         """Per admin, the alert last sent; forgotten once faq/ loads cleanly again."""
 
     async def tell(self, bot: Bot, *, answered: int | None = None) -> None:
-        """Send each admin the current alert unless they had it; `answered` just got it as the
-        reply to /reload."""
+        """Send each admin the current alert unless they had it (`answered` has, from /reload)."""
         for admin in sorted(self.admins):
             alert = await asyncio.to_thread(self.service.faq_alert, admin)
             if alert is None:

@@ -59,10 +59,7 @@ class Runner:
         return self.settings.api_base_url or TELEGRAM
 
     async def start(self) -> None:
-        """Connect, publish the menus, tell the admins about faq/, then receive updates.
-
-        Raises InvalidToken, or Unreachable after the retries.
-        """
+        """Connect, publish the menus, alert the admins, receive; InvalidToken or Unreachable."""
         app, wiring = self.application, self.wiring
         await self._retrying("getMe", app.initialize)
         await wiring.menus.publish(app.bot)

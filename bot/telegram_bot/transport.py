@@ -71,14 +71,12 @@ def describe(error: TelegramError) -> str:
 
 
 class Request(HTTPXRequest):
-    """PTB's HTTPX transport, with error pages read as errors rather than as broken JSON.
-
-    PTB parses every error body as JSON; an HTML 502 page from a gateway then logs a
-    JSONDecodeError traceback and carries the whole page in the exception. Here such a body is
-    replaced by the Bot API's own error shape before PTB sees it, and a 504 is `GatewayTimeout`.
-    """
+    """PTB's HTTPX transport, with error pages read as errors rather than as broken JSON."""
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        # PTB parses every error body as JSON: an HTML 502 page from a gateway would log a
+        # JSONDecodeError traceback and ride along in the exception. It gets the Bot API's own
+        # error shape instead; a 504 becomes GatewayTimeout (see `maybe_done`).
         code, payload = await super().do_request(*args, **kwargs)
         if code == HTTPStatus.GATEWAY_TIMEOUT:
             raise GatewayTimeout("Gateway Timeout (504): Telegram may have done it")
@@ -101,13 +99,11 @@ class Request(HTTPXRequest):
 
 
 class PollRequest(Request):
-    """The transport of getUpdates, which a 409 Conflict can put on hold.
+    """The transport of getUpdates, which a 409 Conflict puts on hold."""
 
-    Each getUpdates ends the other instance's pending one; after a 409 this instance stops,
-    and its last calls (PTB's polling loop, and its clean-up that marks updates as read) must
-    not end the other's poll too, or both would stop. On hold, they get "no updates" here,
-    without a request.
-    """
+    # Each getUpdates ends another instance's pending one. After a 409 this instance stops, and
+    # its last calls (PTB's polling loop, and its clean-up that marks updates as read) must not
+    # end the other's poll too, or both would stop: on hold they get "no updates", unsent.
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -181,11 +177,10 @@ class _RateLimited(Exception):
 
 
 class Outbox(BaseRateLimiter[int]):
-    """Telegram's limits (the inner limiter), and replies retried until they go through.
+    """Telegram's limits (the inner limiter), and replies retried until they go through."""
 
-    Retry waits end early when `stopping` is set: a stop never waits for a retry, and each
-    reply it drops that way is logged.
-    """
+    # Retry waits end as soon as `stopping` is set: a stop never waits for a retry, and each
+    # request it drops that way is logged.
 
     def __init__(
         self, inner: BaseRateLimiter[int], backoff: Backoff, stopping: asyncio.Event

@@ -73,8 +73,9 @@ class Webhook:
 
 @tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
-    """One POST from Telegram: headers checked first, then the body read, then the update
-    queued. Streaming the body is what lets `prepare` refuse before reading it."""
+    """One POST from Telegram: headers checked, body read, update queued, in that order."""
+
+    # Streaming the body (stream_request_body) is what lets `prepare` refuse before reading it.
 
     SUPPORTED_METHODS = ("POST",)
 
@@ -107,8 +108,7 @@ class _UpdateHandler(tornado.web.RequestHandler):
         await self._queue.put(update)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        """A refused request is normal on an open port (tornado would log the caller's
-        address); anything else is a bug of ours, logged without its message."""
+        """A refusal at DEBUG (tornado would log the caller's address), a bug of ours in full."""
         if isinstance(value, tornado.web.HTTPError):
             log.debug("webhook: refused a request (%d)", value.status_code)
         elif isinstance(value, BaseException):
