@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from bot.knowledge import Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""What a shell reports for Ctrl-C (128 + SIGINT)."""
 
 Subcommand: TypeAlias = Literal["run", "chat", "ask", "validate", "show", "eval", "stats"]
 
@@ -132,7 +134,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `kita-bot` command."""
+    """Entry point of the `kita-bot` command: one line and an exit code for every mistake."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C: the person knows; a traceback would only alarm them
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -349,7 +358,7 @@ def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
 
 
 def _eval(settings: Settings, file: Path | None, *, misses: bool = True) -> int:
-    from bot.evaluation import default_eval_file, evaluate, load_eval
+    from bot.evaluation import EvalFileError, default_eval_file, evaluate, load_eval
     from bot.service import build_service
 
     path = file or default_eval_file()
@@ -359,8 +368,13 @@ def _eval(settings: Settings, file: Path | None, *, misses: bool = True) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    try:
+        items = load_eval(path)  # before building the matcher, which takes a while
+    except EvalFileError as exc:
+        print(f"kita-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     service = build_service(settings, with_store=False)
-    report = evaluate(service.brain.matcher, load_eval(path))
+    report = evaluate(service.brain.matcher, items)
     print(report.format(misses=misses))
     return EXIT_OK
 

@@ -59,6 +59,8 @@ class Brains(Protocol):
     def current(self) -> Brain: ...
     def refresh(self) -> bool: ...
     def reload(self) -> Sequence[Problem]: ...
+    @property
+    def problems(self) -> Sequence[Problem]: ...
 
 
 class Languages(Protocol):
@@ -217,6 +219,14 @@ class ChatService:
         except Exception as exc:
             log_failure(log, exc, "while reloading faq/; the last good version keeps answering")
             return False
+
+    def faq_alert(self, admin_id: int) -> Reply | None:
+        """For an admin: faq/'s errors now (at most 20), None while it loads cleanly."""
+        problems = [str(p) for p in self._brains.problems]
+        if len(problems) > 20:
+            problems[19:] = [f"… (+{len(problems) - 19})"]
+        t = self.translator(admin_id, client_lang=None)
+        return replies.reload_result(t, problems, len(self.brain.kb.topics)) if problems else None
 
     def show(self, label: str, lang: Lang) -> Reply | None:
         """Exactly what a user receives for a label (for `kita-bot show`); None if unknown."""

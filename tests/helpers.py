@@ -25,6 +25,7 @@ class FixedBrain:
     def __init__(self, brain: Brain) -> None:
         self.current = brain
         self.reloads = 0
+        self.problems: tuple[Problem, ...] = ()
 
     def refresh(self) -> bool:
         return False

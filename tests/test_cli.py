@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +202,53 @@ def test_stats_before_any_question_says_so_and_creates_nothing(
     assert "no statistics yet" in result.stderr
     assert result.stdout == ""
     assert list(tmp_path.iterdir()) == []  # no data folder, no key file
+
+
+# --- operator mistakes: one line and an exit code, never a traceback ---
+
+
+@pytest.mark.parametrize(
+    "content", [None, b"- text: [unclosed\n", b"\xff\xfe binary"], ids=["missing", "yaml", "binary"]
+)
+def test_eval_with_a_missing_or_unreadable_file_says_so_in_one_line(
+    tmp_path: Path, content: bytes | None
+) -> None:
+    labelled = tmp_path / "labelled.yaml"
+    if content is not None:
+        labelled.write_bytes(content)
+    result = run(["eval", str(labelled)], tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"kita-bot: {labelled}: ")
+
+
+def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KITA_BOT_"))}
+    env.update({"KITA_BOT_DATA_DIR": str(tmp_path / "data"), "LANG": "C.UTF-8"})
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.Popen(
+        [*kita_bot(), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+@pytest.mark.parametrize("command", [["ask"], ["chat"]])
+def test_ctrl_c_while_waiting_for_the_next_question_ends_quietly(
+    tmp_path: Path, command: list[str]
+) -> None:
+    process = start(command, tmp_path)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("Wann hat das Amt geöffnet?\n")
+    process.stdin.flush()
+    assert process.stdout.readline()  # answered: now it waits for the next line
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    # `ask` is cut off (the shell's 130); the chat takes Ctrl-C at its prompt as goodbye (0),
+    # and is cut off like `ask` while it still prints the answer.
+    assert process.returncode in ((130,) if command == ["ask"] else (0, 130))
+    assert stderr == ""

@@ -125,6 +125,8 @@ async def test_choosing_german_edits_the_greeting_and_later_answers_are_german(
     api.press(OKSANA, encode(ChooseLanguage("de")), on=greeting)
     assert await api.until(lambda: bool(api.calls_to("editMessageText")))
     assert store.language_of(OKSANA.id) == "de"
+    # Her client is Ukrainian; the menu of commands in her chat follows her choice.
+    assert await api.until(lambda: api.my_commands(chat_id=OKSANA.id) == api.my_commands("de"))
     expected = said(service, TextEvent(UK_REGISTRATION), OKSANA)
     assert expected.lang == "de"
     api.send_text(OKSANA, UK_REGISTRATION)
