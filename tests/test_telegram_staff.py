@@ -92,7 +92,13 @@ async def test_a_topic_left_out_at_start_is_reported_to_the_admin_with_its_place
     async with polling(build_application(settings, build_service(settings))):
         [alert] = await replies_to(api, ADMIN.id, 1)
     assert alert.params["parse_mode"] == "HTML"
-    assert re.search(rf"{re.escape(str(faq / TOPIC))}:\d+:\d+: ", alert.plain), alert.plain
+    heading, *problems = alert.plain.splitlines()
+    # Nothing of that topic answers: no "previous version" of it keeps answering.
+    assert heading == (
+        "faq/ hatte beim Start Fehler. Bis sie behoben sind, antwortet der Bot ohne die Themen "
+        "aus diesen Dateien:"
+    )
+    assert re.search(rf"{re.escape(str(faq / TOPIC))}:\d+:\d+: ", problems[0]), alert.plain
 
 
 def test_an_alert_lists_at_most_twenty_problems_and_counts_the_rest(
@@ -108,4 +114,5 @@ def test_an_alert_lists_at_most_twenty_problems_and_counts_the_rest(
     assert alert is not None
     lines = alert.text.splitlines()
     assert len(lines) == 1 + 20  # the heading, 19 problems, and how many more
-    assert lines[1].startswith("faq/topics/t0.yaml:0:1") and lines[-1] == "… (+7)"
+    assert lines[1].startswith("faq/topics/t0.yaml:0:1") and lines[-1] == "… und 7 weitere"
+    assert lines[0].startswith("Die Dateien enthalten Fehler. Die bisherige Version antwortet")
