@@ -43,7 +43,8 @@ MENU_BUTTONS = (
 )
 UNCLEAR = "Kta Anmldng"
 """A typed question the stand-in cannot answer (the no-answer reply)."""
-SLOW_DOWN = "You are sending messages very quickly. Please wait a moment, then ask again."
+ONE_MOMENT = "One moment, please."
+"""The toast for a button pressed over the limit."""
 FAILED = "Something went wrong on our side. Please try again in a moment."
 
 
@@ -63,6 +64,7 @@ class StubCore:
         self.refreshed_in: list[threading.Thread] = []
         self.problems: list[str] = []
         """What faq_alert reports; a test breaks "faq/" by filling it."""
+        self.closed = 0
 
     def handle(
         self, user_id: int, event: Event, *, client_lang: str | None, private: bool
@@ -120,6 +122,10 @@ class StubCore:
         if not self.problems:
             return None
         return Reply("faq errors:\n" + "\n".join(self.problems), "admin", "de")
+
+    def close(self, timeout: float = 2.0) -> bool:
+        self.closed += 1
+        return True
 
     def texts(self) -> list[Event]:
         return [event for _, event, _, _ in self.calls]

@@ -35,8 +35,8 @@ from tests.stub_core import (
     IVAN,
     LONG_ANSWER,
     OLENA,
+    ONE_MOMENT,
     REGISTRATION,
-    SLOW_DOWN,
     UNCLEAR,
     Clock,
     StubCore,
@@ -85,6 +85,16 @@ async def test_start_up_publishes_a_command_menu_per_language_and_a_default(
         "edited_message",
         "callback_query",
     ]
+
+
+async def test_stopping_closes_the_service_once_so_that_the_store_writes_what_waits(
+    api: FakeBotApi, core: StubCore, tmp_path: Path
+) -> None:
+    async with polling(build_application(settings_for(api, tmp_path), core)):
+        api.send_text(OLENA, "Kita")
+        await replies_to(api, OLENA.id, 1)
+        assert core.closed == 0
+    assert core.closed == 1
 
 
 # --- messages ---
@@ -348,7 +358,7 @@ async def test_a_tap_over_the_limit_gets_a_toast_saying_so(
             api.press(OLENA, REGISTRATION)
         assert await api.until(lambda: len(api.calls_to("answerCallbackQuery")) == 5)
     toasts = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
-    assert toasts == [None, None, None, SLOW_DOWN, SLOW_DOWN]  # no press left spinning
+    assert toasts == [None, None, None, ONE_MOMENT, ONE_MOMENT]  # no press left spinning
     assert len(api.sent(OLENA.id)) == 3
 
 

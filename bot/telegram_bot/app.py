@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, TypeAlias
 
 from telegram import Update
@@ -145,7 +146,10 @@ def build_application(
         builder = builder.base_url(f"{settings.api_base_url}/bot")
         builder = builder.base_file_url(f"{settings.api_base_url}/file/bot")
     application = (
-        builder.rate_limiter(outbox).concurrent_updates(PerUserOrder(CONCURRENT_UPDATES)).build()
+        builder.rate_limiter(outbox)
+        .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES))
+        .post_shutdown(partial(_close, service))
+        .build()
     )
     typed = filters.UpdateType.MESSAGE
     application.add_handlers(
@@ -163,6 +167,11 @@ def build_application(
     application.add_error_handler(handlers.on_error)
     application.bot_data[_WIRING] = wiring
     return application
+
+
+async def _close(service: Core, application: App) -> None:
+    """After the last update: the records still queued are written (at most 2 s)."""
+    await asyncio.to_thread(service.close)
 
 
 def wiring_of(application: App) -> Wiring:

@@ -44,8 +44,9 @@ OUTAGE_GAP = 60.0
 PTB's polling back-off never waits longer than 30 s, so one outage is logged once."""
 
 
-def _slow_down(t: Strings) -> str:
-    return t.gettext("You are sending messages very quickly. Please wait a moment, then ask again.")
+def _one_moment(t: Strings) -> str:
+    # A toast shows for a moment, over the chat: a few words, not the typed-message notice.
+    return t.gettext("One moment, please.")
 
 
 def _failed(t: Strings) -> str:
@@ -183,7 +184,7 @@ class Handlers:
         # first one over the limit, which is answered with the "slow down" notice.
         if update.callback_query is not None:
             self.counters.flood_dropped += 1
-            await self.delivery.answer(update.callback_query, await self._toast(user, _slow_down))
+            await self.delivery.answer(update.callback_query, await self._toast(user, _one_moment))
             return True
         if verdict is Verdict.DROP:
             self.counters.flood_dropped += 1

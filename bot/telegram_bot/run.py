@@ -105,7 +105,12 @@ class Runner:
             await self._webhook.close()
         if app.running:
             await app.stop()
-        await app.shutdown()
+        try:
+            await app.shutdown()
+        finally:
+            # What run_polling does after shutdown: the service closes its store here.
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
 
     async def __aenter__(self) -> Runner:
         await self.start()
