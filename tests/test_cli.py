@@ -188,9 +188,10 @@ def test_stats_show_what_was_asked_and_missed_in_a_chat(tmp_path: Path) -> None:
     result = run(["stats", "--lang", "en"], tmp_path)
     assert result.returncode == 0
     assert "Questions typed: 2" in result.stdout
+    assert "  Applying for a place: 1" in result.stdout  # the topic's title, not its id
     assert "Schwimmkurse" in result.stdout
     csv = run(["stats", "--csv"], tmp_path)
-    assert "label,registration,1" in csv.stdout
+    assert "label,registration,1,Anmeldung" in csv.stdout  # the id, and the title beside it
 
 
 @pytest.mark.parametrize("options", [[], ["--csv"]])
@@ -205,6 +206,27 @@ def test_stats_before_any_question_says_so_and_creates_nothing(
 
 
 # --- operator mistakes: one line and an exit code, never a traceback ---
+
+
+@pytest.mark.parametrize("days", ["0", "abc", "²", "9" * 5000])
+def test_stats_with_a_period_that_is_no_number_of_days_says_what_is_allowed(
+    tmp_path: Path, days: str
+) -> None:
+    result = run(["stats", "--days", days], tmp_path)
+    assert result.returncode == 2
+    assert "a whole number from 1 to 3660" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_damaged_key_file_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "user-key.secret").write_bytes(b"")  # an empty key: every pseudonym recomputable
+    result = run(["chat"], tmp_path, stdin="Hallo\n")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("kita-bot: ") and "user-key.secret" in line
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize(
