@@ -36,7 +36,7 @@ from bot.i18n import FOREIGN_LANG, Catalogs, Translator, resolve_language
 from bot.knowledge import LiveKnowledge, Problem, Source
 from bot.logs import log_failure
 from bot.models import KnowledgeBase, Lang
-from bot.store import Question, StorageUnavailable, Store
+from bot.store import Health, Question, StorageUnavailable, Store
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +242,8 @@ class ChatService:
 
     @contextmanager
     def _storage(self, doing: str) -> Iterator[None]:
+        # For language keepers that may raise (a terminal session's, a test's); the store
+        # itself never raises and logs its own outages.
         try:
             yield
         except Exception as exc:
@@ -282,6 +284,11 @@ class ChatService:
                     self._store.vote(user_id, r.day, r.label, r.helpful)
                 case _:
                     assert_never(r)
+
+    @property
+    def storage_health(self) -> Health | None:
+        """How the store is doing (records waiting, written, dropped); None without one."""
+        return self._store.health if self._store is not None else None
 
     def close(self, timeout: float = 2.0) -> bool:
         """Write what the store still holds and stop it, within `timeout` seconds; True when
