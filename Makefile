@@ -35,6 +35,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_matching.py
 	$(BIN)/python benchmarks/bench_telegram.py
+	$(BIN)/python benchmarks/bench_storage.py
 
 # After changing interface strings in bot/: refresh the template and the catalogs, then translate.
 catalogs: $(STAMP)

@@ -40,7 +40,7 @@ from bot.config import Settings  # noqa: E402
 from bot.conversation import Brain, Conversation  # noqa: E402
 from bot.events import TextEvent  # noqa: E402
 from bot.i18n import Catalogs  # noqa: E402
-from bot.knowledge import LiveKnowledge, Problem  # noqa: E402
+from bot.knowledge import LiveKnowledge, Problem, Source  # noqa: E402
 from bot.markup import split  # noqa: E402
 from bot.service import ChatService, build_service  # noqa: E402
 from bot.store import Store  # noqa: E402
@@ -67,6 +67,14 @@ class BuiltByTheNextMessage:
             if self._knowledge.current is not self._brain.kb:
                 self._brain = Brain.of(self._knowledge.current)
             return self._brain
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self._knowledge.problems
+
+    @property
+    def source(self) -> Source:
+        return self._knowledge.source
 
     def refresh(self) -> bool:
         return self._knowledge.refresh()

@@ -6,20 +6,21 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO, TypeAlias, assert_never
-from zoneinfo import ZoneInfo
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.models import LANGUAGES, KnowledgeBase, Lang
 
 if TYPE_CHECKING:
+    from bot.i18n import Translator
     from bot.knowledge import Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""What a shell reports for Ctrl-C (128 + SIGINT)."""
 
 Subcommand: TypeAlias = Literal["run", "chat", "ask", "validate", "show", "eval", "stats"]
 
@@ -29,6 +30,15 @@ def _lang(value: str) -> Lang:
         if value.lower() == lang:
             return lang
     raise argparse.ArgumentTypeError(f"choose one of {', '.join(LANGUAGES)}")
+
+
+def _days(value: str) -> int:
+    from bot.stats import DaysError, read_days
+
+    try:
+        return read_days(value)
+    except DaysError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -123,7 +133,9 @@ def _parser() -> argparse.ArgumentParser:
         help="usage figures and unanswered questions for staff",
         description="Per-topic counts, no-match rate, languages, feedback and unanswered questions.",
     )
-    stats.add_argument("--days", type=int, default=30, help="how many days back (default: 30)")
+    stats.add_argument(
+        "--days", type=_days, default=30, help="how many days back, 1 to 3660 (default: 30)"
+    )
     stats.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
     stats.add_argument(
         "--lang", type=_lang, default="de", help="language of the report (default: de)"
@@ -132,7 +144,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `kita-bot` command."""
+    """Entry point of the `kita-bot` command: one line and an exit code for every mistake."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C: the person knows; a traceback would only alarm them
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -147,9 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging("WARNING" if quiet else settings.log_level, settings.token)
 
     from bot.knowledge import KnowledgeError
+    from bot.store import StoreError
 
     try:
         return _dispatch(args, settings)
+    except StoreError as exc:  # a damaged or unreadable key file: the line says what to do
+        print(f"kita-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KnowledgeError as exc:
         print("kita-bot: the knowledge base has errors; fix them and try again:", file=sys.stderr)
         for problem in exc.problems:
@@ -207,14 +230,17 @@ def _chat(settings: Settings, lang: Lang | None) -> int:
     service = build_service(
         settings, languages=SessionLanguages(), admins=frozenset({TERMINAL_USER})
     )
-    return run_chat(
-        service,
-        sys.stdin,
-        sys.stdout,
-        lang=lang,
-        client_lang=settings.terminal_lang,
-        interactive=sys.stdin.isatty(),
-    )
+    try:
+        return run_chat(
+            service,
+            sys.stdin,
+            sys.stdout,
+            lang=lang,
+            client_lang=settings.terminal_lang,
+            interactive=sys.stdin.isatty(),
+        )
+    finally:
+        service.close()  # the session's counts written before the process ends
 
 
 def _ask(
@@ -349,7 +375,7 @@ def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
 
 
 def _eval(settings: Settings, file: Path | None, *, misses: bool = True) -> int:
-    from bot.evaluation import default_eval_file, evaluate, load_eval
+    from bot.evaluation import EvalFileError, default_eval_file, evaluate, load_eval
     from bot.service import build_service
 
     path = file or default_eval_file()
@@ -359,8 +385,13 @@ def _eval(settings: Settings, file: Path | None, *, misses: bool = True) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    try:
+        items = load_eval(path)  # before building the matcher, which takes a while
+    except EvalFileError as exc:
+        print(f"kita-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     service = build_service(settings, with_store=False)
-    report = evaluate(service.brain.matcher, load_eval(path))
+    report = evaluate(service.brain.matcher, items)
     print(report.format(misses=misses))
     return EXIT_OK
 
@@ -368,7 +399,7 @@ def _eval(settings: Settings, file: Path | None, *, misses: bool = True) -> int:
 def _stats(settings: Settings, days: int, as_csv: bool, lang: Lang) -> int:
     from bot import stats
     from bot.i18n import Catalogs
-    from bot.store import DB_NAME, Store
+    from bot.store import DB_NAME, StorageUnavailable, Store, berlin_today
 
     if not (settings.data_dir / DB_NAME).is_file():
         # A report must not create the data folder or the key: that is the running bot's job.
@@ -378,16 +409,36 @@ def _stats(settings: Settings, days: int, as_csv: bool, lang: Lang) -> int:
             file=sys.stderr,
         )
         return EXIT_OK
+    today = berlin_today()
     store = Store(settings.data_dir, settings.retention_days)
-    report = stats.build_report(store, datetime.now(ZoneInfo("Europe/Berlin")).date(), max(days, 1))
+    try:
+        figures = store.figures(stats.since_for(today, days))
+    except StorageUnavailable as exc:  # e.g. the database locked by a backup for a while
+        print(f"kita-bot: the statistics cannot be read now: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        store.close()
+    t = Catalogs.load(settings.locales_dir)[lang]
+    report = stats.make_report(figures, today, days, title=_titles(settings, t))
     if as_csv:
         sys.stdout.write(stats.to_csv(report))
         return EXIT_OK
-    t = Catalogs.load(settings.locales_dir)[lang]
     print(stats.format_summary(report, t))
     print()
     print(stats.format_unanswered(report, t))
     return EXIT_OK
+
+
+def _titles(settings: Settings, t: Translator) -> Callable[[str], str | None] | None:
+    """The labels' titles from faq/ in the report's language; None (ids) when faq/ has errors."""
+    from bot.knowledge import KnowledgeError, load_knowledge
+    from bot.service import label_titles
+
+    try:
+        kb = load_knowledge(settings.faq_dir)
+    except KnowledgeError:
+        return None
+    return label_titles(t, kb)
 
 
 if __name__ == "__main__":

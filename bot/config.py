@@ -75,6 +75,10 @@ class Settings:
     reload_seconds: float = 2.0
     flood_messages: int = 5
     flood_seconds: float = 10.0
+    flood_taps: int = 12
+    """Button presses per `flood_seconds`: browsing by buttons every second is no flood."""
+    retry_seconds: float = 0.5
+    """The first wait before a failed reply is sent again (then twice as long, four tries)."""
     terminal_lang: str | None = None
     """The terminal's language from LC_ALL / LC_MESSAGES / LANG, e.g. "uk_UA"."""
 
@@ -170,6 +174,18 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     return value.rstrip("/") if value else None
 
 
+def _api_base_url(env: Mapping[str, str]) -> str | None:
+    url = _url(env, "TELEGRAM_API_BASE_URL")
+    # The bot adds /bot<token>/<method> itself; Telegram answers a doubled /bot with 404, which
+    # would read as a rejected token.
+    if url is not None and urlsplit(url).path.lower().endswith("/bot"):
+        raise ConfigError(
+            "TELEGRAM_API_BASE_URL must be the server's address without /bot at the end "
+            f"(the bot adds /bot<token> itself): use {url[: -len('/bot')]!r}."
+        )
+    return url
+
+
 def _terminal_lang(env: Mapping[str, str]) -> str | None:
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = _text(env, name)
@@ -195,7 +211,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     faq, data = _text(env, "KITA_BOT_FAQ_DIR"), _text(env, "KITA_BOT_DATA_DIR")
     return Settings(
         token=_text(env, "TELEGRAM_BOT_TOKEN"),
-        api_base_url=_url(env, "TELEGRAM_API_BASE_URL"),
+        api_base_url=_api_base_url(env),
         webhook_url=_url(env, "KITA_BOT_WEBHOOK_URL"),
         webhook_secret=webhook_secret,
         webhook_listen=_text(env, "KITA_BOT_WEBHOOK_LISTEN") or "0.0.0.0",
@@ -209,5 +225,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reload_seconds=_float(env, "KITA_BOT_RELOAD_SECONDS", 2.0),
         flood_messages=_int(env, "KITA_BOT_FLOOD_MESSAGES", 5, minimum=1),
         flood_seconds=_float(env, "KITA_BOT_FLOOD_SECONDS", 10.0),
+        flood_taps=_int(env, "KITA_BOT_FLOOD_TAPS", 12, minimum=1),
+        retry_seconds=_float(env, "KITA_BOT_RETRY_SECONDS", 0.5),
         terminal_lang=_terminal_lang(env),
     )

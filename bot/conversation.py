@@ -147,6 +147,7 @@ class Conversation:
             _answered_label(found),
             found.band.value,
             None if answered else text,
+            lang_confident=found.lang_confident,
         )
         seen = message_language(found.lang, found.lang_confident)
         return Outcome((reply,), records=(asked,), language_seen=seen)

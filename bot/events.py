@@ -252,6 +252,8 @@ class Asked:
     """The matcher's band (answer, suggest, smalltalk, none), or PRESSED, or REJECTED."""
     unanswered_text: str | None = None
     """The question as typed when it got no answer or only a "did you mean", for staff."""
+    lang_confident: bool = True
+    """False when `lang` is the matcher's guess, not a detected language (counted apart)."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """The one object every edge calls, between the mouths (Telegram, the terminal) and the brain.
 
 Per event it reads the user's language, builds what the brain may know of the sender, asks the
-brain with the current snapshot and the time, remembers a language the user chose and writes
-what the brain says to count; a storage error never costs a reply. It answers the staff's
-commands and owns reloading faq/: a new brain is built off the event loop, then swapped in whole.
+brain with the current snapshot and the time, remembers a language the user chose and hands
+what the brain says to count to the store, which never waits and never raises. It answers the
+staff's commands and owns reloading faq/: a new brain is built off the event loop, then swapped
+in whole. Every method may block for a moment (a staff report reads the database, /reload reads
+faq/): the Telegram edge calls them in a worker thread, the terminal has no event loop.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ from bot.events import (
     Who,
 )
 from bot.i18n import FOREIGN_LANG, Catalogs, Translator, resolve_language
-from bot.knowledge import LiveKnowledge, Problem
+from bot.knowledge import LiveKnowledge, Problem, Source
 from bot.logs import log_failure
-from bot.models import Lang
-from bot.store import Store
+from bot.models import KnowledgeBase, Lang
+from bot.store import Health, Question, StorageUnavailable, Store
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,12 @@ class Brains(Protocol):
     def current(self) -> Brain: ...
     def refresh(self) -> bool: ...
     def reload(self) -> Sequence[Problem]: ...
+    @property
+    def problems(self) -> Sequence[Problem]: ...
+    @property
+    def source(self) -> Source:
+        """Where the brain's faq/ comes from: as it is, the last good copy, or the valid files."""
+        ...
 
 
 class Languages(Protocol):
@@ -176,7 +184,7 @@ class ChatService:
             self.remember_language(user_id, outcome.language_chosen)
         if outcome.language_seen is not None:
             self._seen.put(key, outcome.language_seen)
-        self._write(outcome.records)
+        self._write(user_id, outcome.records)
         return outcome
 
     def remember_language(self, user_id: int, lang: Lang) -> None:
@@ -218,6 +226,14 @@ class ChatService:
             log_failure(log, exc, "while reloading faq/; the last good version keeps answering")
             return False
 
+    def faq_alert(self, admin_id: int) -> Reply | None:
+        """For an admin: faq/'s errors now (at most 20), None while it loads cleanly."""
+        problems = [str(p) for p in self._brains.problems]
+        if not problems:
+            return None
+        t = self.translator(admin_id, client_lang=None)
+        return self._reload_result(t, problems)
+
     def show(self, label: str, lang: Lang) -> Reply | None:
         """Exactly what a user receives for a label (for `kita-bot show`); None if unknown."""
         return self._conversation.show(label, lang, self._brains.current, self._clock())
@@ -226,6 +242,8 @@ class ChatService:
 
     @contextmanager
     def _storage(self, doing: str) -> Iterator[None]:
+        # For language keepers that may raise (a terminal session's, a test's); the store
+        # itself never raises and logs its own outages.
         try:
             yield
         except Exception as exc:
@@ -244,42 +262,88 @@ class ChatService:
             stored = self._languages.language_of(user_id)
         return stored
 
-    def _write(self, records: tuple[Record, ...]) -> None:
-        if self._store is None or not records:
+    def _write(self, user_id: int, records: tuple[Record, ...]) -> None:
+        # Queued for the store's writer thread: never waits, never raises.
+        if self._store is None:
             return
-        with self._storage("counting a question"):
-            for record in records:
-                match record:
-                    case Asked():
-                        self._store.record_question(
-                            record.day,
-                            record.lang,
-                            record.label,
-                            record.band,
-                            record.unanswered_text,
+        for r in records:
+            match r:
+                case Asked():
+                    self._store.record(
+                        Question(
+                            r.day,
+                            r.lang,
+                            r.label,
+                            r.band,
+                            r.unanswered_text,
+                            lang_confident=r.lang_confident,
                         )
-                    case Rated():
-                        self._store.record_feedback(record.day, record.label, record.helpful)
-                    case _:
-                        assert_never(record)
+                    )
+                case Rated():
+                    # One vote per user and answer: a second press replaces the first.
+                    self._store.vote(user_id, r.day, r.label, r.helpful)
+                case _:
+                    assert_never(r)
+
+    @property
+    def storage_health(self) -> Health | None:
+        """How the store is doing (records waiting, written, dropped); None without one."""
+        return self._store.health if self._store is not None else None
+
+    def close(self, timeout: float = 2.0) -> bool:
+        """Write what the store still holds and stop it, within `timeout` seconds; True when
+        nothing was left. For the edges, at shutdown; blocks."""
+        return self._store.close(timeout) if self._store is not None else True
 
     # --- the staff's commands ---
 
     def _staff(self, event: CommandEvent, who: Who) -> Outcome:
+        # Blocks (faq/ read again, the database read and grouped): the Telegram edge calls
+        # `handle` in a worker thread, so no other user's reply waits for it.
         t = self._conversation.translator_for(who)
-        if event.name == "reload":
+        command = event.name
+        assert command in STAFF_COMMANDS
+        if command == "reload":
             problems = self._brains.reload()
-            topics = len(self._brains.current.kb.topics)
-            return Outcome((replies.reload_result(t, [str(p) for p in problems], topics),))
+            return Outcome((self._reload_result(t, [str(p) for p in problems]),))
         if self._store is None:
-            text = t.gettext("Statistics are not kept in this mode.")
-            return Outcome((replies.admin_text(t, text),))
-        report = stats.build_report(
-            self._store, today(self._brains.current.kb, self._clock()), stats.parse_days(event.args)
+            return Outcome((replies.admin_text(t, replies.no_statistics(t)),))
+        try:
+            days = stats.read_days(event.args)
+        except stats.DaysError:
+            usage = replies.stats_usage(
+                t, command, default=stats.DEFAULT_DAYS, maximum=stats.MAX_DAYS
+            )
+            return Outcome((replies.admin_text(t, usage),))
+        kb = self._brains.current.kb
+        day = today(kb, self._clock())
+        try:
+            figures = self._store.figures(stats.since_for(day, days))
+        except StorageUnavailable as exc:
+            log.warning("a staff report could not be read: %s", exc)
+            return Outcome((replies.admin_text(t, replies.statistics_unavailable(t)),))
+        unanswered = command == "unanswered"
+        report = stats.make_report(
+            figures,
+            day,
+            days,
+            title=label_titles(t, kb),
+            groups=unanswered,  # grouping is the slow part, and only /unanswered shows it
         )
-        if event.name == "stats":
-            return Outcome((replies.admin_text(t, stats.format_summary(report, t)),))
-        return Outcome((replies.admin_text(t, stats.format_unanswered(report, t)),))
+        text = stats.format_unanswered(report, t) if unanswered else stats.format_summary(report, t)
+        return Outcome((replies.admin_text(t, text),))
+
+    def _reload_result(self, t: Translator, problems: list[str]) -> Reply:
+        brains = self._brains
+        # Started without the broken topics: "the previous version keeps answering" would be
+        # wrong, there is none of them.
+        left_out = bool(problems) and brains.source == "partial"
+        return replies.reload_result(t, problems, len(brains.current.kb.topics), left_out=left_out)
+
+
+def label_titles(t: Translator, kb: KnowledgeBase) -> stats.TitleOf:
+    """A staff report's names for counted labels: their titles in faq/, in `t`'s language."""
+    return lambda label: replies.label_name(t, kb, label)
 
 
 def build_service(
@@ -290,8 +354,11 @@ def build_service(
     admins: frozenset[int] | None = None,
     clock: Clock = utc_now,
 ) -> ChatService:
-    """Wire the service from settings: faq/ (loaded, the matcher built), locales/, the store."""
-    store = Store(settings.data_dir, settings.retention_days) if with_store else None
+    """Wire the service from settings: faq/ (loaded, the matcher built), locales/, the store.
+
+    The store's writer thread starts here: the edge that builds the service closes it
+    (`ChatService.close`) when it stops. StoreError for a damaged or unreadable key file.
+    """
     # The knowledge holder builds each new brain (the matcher) in the reload thread and swaps it
     # in whole; with a data folder, it keeps the last good faq/ to start from when a file breaks.
     brains: LiveKnowledge[Brain] = LiveKnowledge(
@@ -299,6 +366,17 @@ def build_service(
         Brain.of,
         snapshot_dir=settings.data_dir / "faq-snapshot" if with_store else None,
         min_interval=settings.reload_seconds,
+    )
+    # The store counts on the office's date (its time zone is in office.yaml) by the service's
+    # clock; made after the brain, which its writer thread asks for that date.
+    store = (
+        Store(
+            settings.data_dir,
+            settings.retention_days,
+            today=lambda: today(brains.current.kb, clock()),
+        )
+        if with_store
+        else None
     )
     conversation = Conversation(
         Catalogs.load(settings.locales_dir),

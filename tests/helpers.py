@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from bot.conversation import Brain
 from bot.events import Action, Reply, ShowLabel, parse
 from bot.i18n import po_path
-from bot.knowledge import Problem
+from bot.knowledge import Problem, Source
 from bot.models import Lang
 from bot.understanding import Match
 
@@ -25,6 +25,8 @@ class FixedBrain:
     def __init__(self, brain: Brain) -> None:
         self.current = brain
         self.reloads = 0
+        self.problems: tuple[Problem, ...] = ()
+        self.source: Source = "faq"
 
     def refresh(self) -> bool:
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -187,9 +188,10 @@ def test_stats_show_what_was_asked_and_missed_in_a_chat(tmp_path: Path) -> None:
     result = run(["stats", "--lang", "en"], tmp_path)
     assert result.returncode == 0
     assert "Questions typed: 2" in result.stdout
+    assert "  Applying for a place: 1" in result.stdout  # the topic's title, not its id
     assert "Schwimmkurse" in result.stdout
     csv = run(["stats", "--csv"], tmp_path)
-    assert "label,registration,1" in csv.stdout
+    assert "label,registration,1,Anmeldung" in csv.stdout  # the id, and the title beside it
 
 
 @pytest.mark.parametrize("options", [[], ["--csv"]])
@@ -201,3 +203,74 @@ def test_stats_before_any_question_says_so_and_creates_nothing(
     assert "no statistics yet" in result.stderr
     assert result.stdout == ""
     assert list(tmp_path.iterdir()) == []  # no data folder, no key file
+
+
+# --- operator mistakes: one line and an exit code, never a traceback ---
+
+
+@pytest.mark.parametrize("days", ["0", "abc", "²", "9" * 5000])
+def test_stats_with_a_period_that_is_no_number_of_days_says_what_is_allowed(
+    tmp_path: Path, days: str
+) -> None:
+    result = run(["stats", "--days", days], tmp_path)
+    assert result.returncode == 2
+    assert "a whole number from 1 to 3660" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_damaged_key_file_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "user-key.secret").write_bytes(b"")  # an empty key: every pseudonym recomputable
+    result = run(["chat"], tmp_path, stdin="Hallo\n")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("kita-bot: ") and "user-key.secret" in line
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "content", [None, b"- text: [unclosed\n", b"\xff\xfe binary"], ids=["missing", "yaml", "binary"]
+)
+def test_eval_with_a_missing_or_unreadable_file_says_so_in_one_line(
+    tmp_path: Path, content: bytes | None
+) -> None:
+    labelled = tmp_path / "labelled.yaml"
+    if content is not None:
+        labelled.write_bytes(content)
+    result = run(["eval", str(labelled)], tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"kita-bot: {labelled}: ")
+
+
+def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KITA_BOT_"))}
+    env.update({"KITA_BOT_DATA_DIR": str(tmp_path / "data"), "LANG": "C.UTF-8"})
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.Popen(
+        [*kita_bot(), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+@pytest.mark.parametrize("command", [["ask"], ["chat"]])
+def test_ctrl_c_while_waiting_for_the_next_question_ends_quietly(
+    tmp_path: Path, command: list[str]
+) -> None:
+    process = start(command, tmp_path)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("Wann hat das Amt geöffnet?\n")
+    process.stdin.flush()
+    assert process.stdout.readline()  # answered: now it waits for the next line
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    # `ask` is cut off (the shell's 130); the chat takes Ctrl-C at its prompt as goodbye (0),
+    # and is cut off like `ask` while it still prints the answer.
+    assert process.returncode in ((130,) if command == ["ask"] else (0, 130))
+    assert stderr == ""

@@ -368,6 +368,12 @@ def test_an_unanswered_question_is_counted_with_its_text_for_staff(
     assert counted == Asked(MONDAY, counted.lang, None, band, text)
 
 
+def test_a_question_whose_language_was_only_guessed_is_counted_so(handle: Handle) -> None:
+    # One word: the statistics count it under "?" instead of inflating German.
+    assert asked(handle(TextEvent("Masern"))).lang_confident is False
+    assert asked(handle(TextEvent("Wie melde ich mein Kind für die Kita an?"))).lang_confident
+
+
 def test_a_did_you_mean_keeps_the_question_for_staff(handle: Handle) -> None:
     vague = (
         "Platz Kosten Impfung",

@@ -1,14 +1,21 @@
-"""The bot token never reaches a log line: not in messages, arguments, tracebacks or URLs."""
+"""The bot token never reaches a log line: not in messages, arguments, tracebacks or URLs; and
+python-telegram-bot's own records say no more than ours (no update contents, no tracebacks for
+Bot API errors)."""
 
 from __future__ import annotations
 
 import io
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from telegram.error import NetworkError
 
 from bot.logs import REDACTED, RedactingFilter, configure_logging
+from bot.telegram_bot import build_application
+from tests.fake_bot_api import TEST_TOKEN, FakeBotApi, polling
+from tests.stub_core import StubCore, settings_for
 
 TOKEN = "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 OTHER = "1122334455:BBxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -19,7 +26,8 @@ def output() -> Iterator[io.StringIO]:
     """Route the root logger into a buffer, as configure_logging leaves it, and restore after."""
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
-    saved = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "telegram")}
+    names = ("httpx", "httpcore", "tornado", "telegram")
+    saved = {name: logging.getLogger(name).level for name in names}
     buffer = io.StringIO()
     root.handlers = [logging.StreamHandler(buffer)]
     yield buffer
@@ -69,3 +77,58 @@ def test_a_broken_format_string_still_logs(output: io.StringIO) -> None:
     configure_logging("INFO", None)
     logging.getLogger("bot.test").info("%d items", "many")
     assert "%d items" in output.getvalue()
+
+
+# --- python-telegram-bot's own records ---
+
+PRIVATE_UPDATE = {
+    "update_id": 7,
+    "message": {
+        "message_id": 1,
+        "date": "not-a-date",
+        "chat": {"id": 555000111, "type": "private"},
+        "from": {"id": 555000111, "is_bot": False, "first_name": "O", "username": "olena_kravets"},
+        "text": "Mein Sohn hat Epilepsie",
+    },
+}
+PERSONAL = ("555000111", "olena_kravets", "Epilepsie")
+
+
+def test_ptb_records_lose_their_payloads_and_exception_messages(output: io.StringIO) -> None:
+    configure_logging("INFO", TOKEN)
+    try:
+        raise ValueError(f"while reading {PRIVATE_UPDATE}")
+    except ValueError as exc:
+        logging.getLogger("telegram.ext.Updater").critical(
+            "Received data was *not* processed! Received data was: %r", PRIVATE_UPDATE, exc_info=exc
+        )
+    logging.getLogger("telegram.ext.AIORateLimiter").info("Retrying after %f seconds", 1.1)
+    text = output.getvalue()
+    assert "Received data was: <dict>" in text
+    assert "ValueError" in text and "test_logs.py" in text  # the stack stays: it is ours to fix
+    assert "Retrying after 1.100000 seconds" in text  # numbers are no payload
+    for personal in PERSONAL:
+        assert personal not in text
+
+
+def test_a_bot_api_error_in_a_ptb_record_is_one_line(output: io.StringIO) -> None:
+    configure_logging("INFO", TOKEN)
+    try:
+        raise NetworkError(f"Bad Gateway at /bot{TOKEN}/getUpdates")
+    except NetworkError:
+        logging.getLogger("telegram.ext.Updater").exception("Exception happened while polling")
+    assert output.getvalue().splitlines() == ["Exception happened while polling (NetworkError)"]
+
+
+async def test_an_update_ptb_cannot_read_while_polling_is_not_logged(
+    output: io.StringIO, tmp_path: Path
+) -> None:
+    configure_logging("INFO", TEST_TOKEN)
+    with FakeBotApi() as api:
+        application = build_application(settings_for(api, tmp_path), StubCore())
+        async with polling(application):
+            api.push("message", PRIVATE_UPDATE["message"])  # type: ignore[arg-type]
+            assert await api.until(lambda: "Error while parsing updates" in output.getvalue())
+    text = output.getvalue()
+    for personal in PERSONAL:
+        assert personal not in text

@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -29,10 +30,11 @@ from bot.events import (
 from bot.knowledge import LiveKnowledge
 from bot.models import KnowledgeBase, Lang
 from bot.service import ChatService, SessionLanguages
-from bot.store import Store
+from bot.store import Store, Tuning
 from bot.understanding import Match
 from tests.conftest import FAQ_DIR, MONDAY_MORNING
 from tests.helpers import FixedBrain
+from tests.storage_faults import lock_held
 
 OKSANA, ADMIN = 555123456, 4242
 QUESTION_UK = "Як записати дитину в садочок?"
@@ -135,6 +137,7 @@ def test_a_session_stores_no_personal_data(service: ChatService, store: Store) -
     say(service, TextEvent("Як записати дитину в садочок? Мене звати Олена Коваль"))
     say(service, TextEvent("Де купити велосипед? пишіть olena@example.com або 0176 5551234"))
     say(service, ButtonEvent(Feedback("registration", helpful=True)))
+    assert store.flush()  # records are written by the store's thread, a moment later
     with sqlite3.connect(store.path) as db:
         dump = "\n".join(db.iterdump())
     assert str(OKSANA) not in dump
@@ -156,17 +159,51 @@ class Outage(SessionLanguages):
 
 
 def test_a_failing_store_never_costs_a_reply_and_is_logged_once(
-    service: ChatService, store: Store, caplog: pytest.LogCaptureFixture
+    brain: Brain, conversation: Conversation, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store.close()  # every write from now on fails, as on a broken disk
-    for _ in range(3):
-        reply = only(say(service, TextEvent("Olena fragt, wie das Wetter morgen wird")))
-        assert reply.kind == "fallback"
-    assert only(say(service, ButtonEvent(ChooseLanguage("uk")))).lang == "uk"
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1, [r.getMessage() for r in errors]
-    assert "ProgrammingError while reading a language" in errors[0].getMessage()
+    store = Store(tmp_path, tuning=QUICK)
+    service = ChatService(
+        FixedBrain(brain), conversation, store=store, clock=lambda: MONDAY_MORNING
+    )
+    slowest = 0.0
+    with lock_held(store.path):  # another process holds SQLite's write lock (a backup, a shell)
+        for _ in range(3):
+            started = time.perf_counter()
+            reply = only(say(service, TextEvent("Olena fragt, wie das Wetter morgen wird")))
+            slowest = max(slowest, time.perf_counter() - started)
+            assert reply.kind == "fallback"
+        assert only(say(service, ButtonEvent(ChooseLanguage("uk")))).lang == "uk"
+        assert only(say(service, TextEvent(QUESTION_UK))).lang == "uk"  # the choice holds
+        assert wait_until(lambda: not store.health.working and warned(caplog))
+        time.sleep(3 * QUICK.retry_max)  # retries while still locked: no more lines
+    assert slowest < 1.0  # a locked file once cost 5 s per message
+    assert store.flush()
+    counted = {(row.band, row.label): row.n for row in store.counters(date(2026, 1, 1))}
+    assert counted[("none", "none")] == 3 and counted[("answer", "registration")] == 1
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 2, lines  # one line for the outage, one when it is over
+    assert lines[0].startswith("storage unavailable (locked by another process")
+    assert lines[1].startswith("storage works again")
     assert "Olena" not in caplog.text and "Wetter" not in caplog.text
+    assert str(OKSANA) not in caplog.text
+    store.close()
+
+
+QUICK = Tuning(busy_timeout=0.05, retry_first=0.02, retry_max=0.2, warn_after=0.3)
+"""A store that warns after 0.3 s of trouble instead of 1 s, so that the test is short."""
+
+
+def warned(caplog: pytest.LogCaptureFixture) -> bool:
+    return any(r.levelno >= logging.WARNING for r in caplog.records)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def test_storage_coming_back_is_logged(
@@ -214,6 +251,45 @@ def test_an_admin_sees_stats_and_unanswered_questions_in_a_private_chat(
     # Names cannot be recognised and stay (as /privacy says); numbers and addresses go.
     assert "Olena Koval" in kept and "Schwimmkurse" in kept
     assert "5551234" not in kept and "example.com" not in kept
+
+
+def test_stats_name_topics_by_their_titles_and_count_guessed_languages_apart(
+    staffed: ChatService,
+) -> None:
+    say(staffed, TextEvent("Wie melde ich mein Kind für die Kita an?"))  # clearly German
+    say(staffed, TextEvent("Masern"))  # one word: German is only a guess
+    say(staffed, ButtonEvent(ChooseLanguage("en")), ADMIN)
+    text = only(say(staffed, CommandEvent("stats", "7"), ADMIN)).text
+    assert "Usage in the last 7 days" in text and "Questions typed: 2" in text
+    assert f"  {staffed.brain.kb.topic('registration').title['en']}: 1" in text  # type: ignore[union-attr]
+    assert "registration:" not in text
+    assert "Languages: de 1, ? 1" in text
+
+
+@pytest.mark.parametrize("args", ["abc", "0", "-5", "²", "1e3", "9" * 5000])
+def test_a_period_that_is_no_number_of_days_gets_the_usage(staffed: ChatService, args: str) -> None:
+    for command in ("stats", "unanswered"):
+        reply = only(say(staffed, CommandEvent(command, args), ADMIN, client_lang="uk"))
+        assert reply.kind == "admin"
+        assert f"/{command} N" in reply.text and "кількість днів" in reply.text
+
+
+def test_stats_while_the_database_is_locked_say_so_at_once(
+    brain: Brain, conversation: Conversation, tmp_path: Path
+) -> None:
+    store = Store(tmp_path, tuning=QUICK)
+    service = ChatService(FixedBrain(brain), conversation, store=store, admins=frozenset({ADMIN}))
+    with lock_held(store.path):
+        started = time.monotonic()
+        for command in ("stats", "unanswered"):
+            reply = only(say(service, CommandEvent(command), ADMIN, client_lang="de"))
+            assert (
+                reply.text
+                == "Die Statistik ist gerade nicht verfügbar. Bitte versuchen Sie es in ein paar Minuten noch einmal."
+            )
+        assert time.monotonic() - started < 2.0  # not the 5 s a patient read would wait
+    assert "Nutzung" in only(say(service, CommandEvent("stats"), ADMIN)).text  # back by itself
+    store.close()
 
 
 @pytest.mark.parametrize("command", ["stats", "unanswered", "reload"])

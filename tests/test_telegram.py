@@ -125,6 +125,8 @@ async def test_choosing_german_edits_the_greeting_and_later_answers_are_german(
     api.press(OKSANA, encode(ChooseLanguage("de")), on=greeting)
     assert await api.until(lambda: bool(api.calls_to("editMessageText")))
     assert store.language_of(OKSANA.id) == "de"
+    # Her client is Ukrainian; the menu of commands in her chat follows her choice.
+    assert await api.until(lambda: api.my_commands(chat_id=OKSANA.id) == api.my_commands("de"))
     expected = said(service, TextEvent(UK_REGISTRATION), OKSANA)
     assert expected.lang == "de"
     api.send_text(OKSANA, UK_REGISTRATION)
@@ -144,6 +146,21 @@ async def test_a_vague_question_gets_did_you_mean_buttons(
     [suggestion] = await replies_to(api, MARKUS, 1)
     assert suggestion.text == said(service, TextEvent(vague), MARKUS).text
     assert 1 <= len(topics(suggestion)) <= 4
+
+
+async def test_a_tap_over_the_limit_gets_a_short_toast_in_the_users_language(
+    api: FakeBotApi, service: ChatService, tmp_path: Path
+) -> None:
+    settings = Settings(
+        token=TEST_TOKEN, api_base_url=api.url, data_dir=tmp_path / "data", flood_taps=2
+    )
+    async with polling(build_application(settings, service)):
+        for _ in range(3):
+            api.press(OKSANA, encode(ShowLabel("measles")))
+        assert await api.until(lambda: len(api.calls_to("answerCallbackQuery")) == 3)
+    toasts = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
+    assert toasts == [None, None, "Хвилинку, будь ласка."]
+    assert len(api.sent(OKSANA.id)) == 2
 
 
 async def test_hours_and_a_sticker(api: FakeBotApi, service: ChatService, bot: Any) -> None:

@@ -7,9 +7,7 @@ and how Telegram's failures (429, 5xx, 403, 400) are survived.
 
 from __future__ import annotations
 
-import dataclasses
 import html
-import logging
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,93 +15,34 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
 from bot.events import (
     Button,
     ButtonEvent,
     ChooseLanguage,
     CommandEvent,
-    Event,
     Feedback,
-    FloodedEvent,
-    Outcome,
-    Reply,
     ShowLabel,
     TextEvent,
-    UnsupportedEvent,
     encode,
 )
-from bot.service import CommandMenu
 from bot.telegram_bot import build_application, counters_of
-from bot.telegram_bot.app import RATE_LIMIT_RETRIES
 from bot.telegram_bot.delivery import keyboard
-from tests.fake_bot_api import GROUP, TEST_TOKEN, Call, FakeBotApi, User, polling
-
-OLENA = User(1001, "Olena", "uk")
-IVAN = User(1002, "Ivan", "ru")
-ANNA = User(1003, "Anna", "de")
-ADMIN = User(4242, "Sachbearbeiterin", "de")
-
-LONG_ANSWER = "\n\n".join(
-    f"<b>Schritt {n}</b>\n" + "Anmeldung &amp; Platz " * 20 for n in range(60)
+from bot.telegram_bot.edits import Answers
+from tests.fake_bot_api import GROUP, FakeBotApi, polling
+from tests.stub_core import (
+    ADMIN,
+    ANNA,
+    IVAN,
+    LONG_ANSWER,
+    OLENA,
+    ONE_MOMENT,
+    REGISTRATION,
+    UNCLEAR,
+    Clock,
+    StubCore,
+    replies_to,
+    settings_for,
 )
-REGISTRATION = encode(ShowLabel("registration"))
-MENU_BUTTONS = (
-    (Button("Anmeldung", REGISTRATION), Button("Website", "https://www.dresden.de", url=True)),
-)
-
-
-class StubCore:
-    """Stands in for the service: answers predictably and records what it was asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, Event, str | None, bool]] = []
-        self.forgotten: list[int] = []
-        self.refreshed_in: list[threading.Thread] = []
-
-    def handle(
-        self, user_id: int, event: Event, *, client_lang: str | None, private: bool
-    ) -> Outcome:
-        self.calls.append((user_id, event, client_lang, private))
-        match event:
-            case TextEvent(text="boom"):
-                raise RuntimeError(f"the user wrote: {event.text}")
-            case TextEvent(text="long"):
-                return Outcome((Reply(LONG_ANSWER, "answer", "de", MENU_BUTTONS),))
-            case TextEvent(text="two"):
-                return Outcome((Reply("first", "answer", "de"), Reply("second", "menu", "de")))
-            case TextEvent(text=text):
-                return Outcome((Reply(f"echo: {html.escape(text)}", "answer", "de", MENU_BUTTONS),))
-            case ButtonEvent(action=ChooseLanguage(lang=chosen)):
-                reply = Reply(f"<b>Мова</b>: {chosen}", "menu", chosen, MENU_BUTTONS)
-                return Outcome((reply,), language_chosen=chosen, toast=chosen)
-            case ButtonEvent(action=Feedback()):
-                return Outcome(toast="Danke!")
-            case ButtonEvent(action=action):
-                return Outcome((Reply(f"button {action}", "answer", "de"),))
-            case CommandEvent(name=name, args=args):
-                return Outcome((Reply(f"command {name} {args}".strip(), "help", "de"),))
-            case UnsupportedEvent():
-                return Outcome((Reply("please type", "unsupported", "de"),))
-            case FloodedEvent():
-                return Outcome((Reply("slow down", "slow-down", "de"),))
-        raise AssertionError(event)
-
-    def forget(self, user_id: int) -> None:
-        self.forgotten.append(user_id)
-
-    def command_menus(self) -> tuple[CommandMenu, ...]:
-        def menu(lang: str) -> tuple[tuple[str, str], ...]:
-            return (("topics", f"topics ({lang})"), ("help", f"help ({lang})"))
-
-        return (("de", menu("de")), ("uk", menu("uk")), ("ru", menu("uk")), (None, menu("en")))
-
-    def refresh(self) -> bool:
-        self.refreshed_in.append(threading.current_thread())
-        return False
-
-    def texts(self) -> list[Event]:
-        return [event for _, event, _, _ in self.calls]
 
 
 @pytest.fixture(autouse=True)
@@ -123,26 +62,11 @@ def core() -> StubCore:
     return StubCore()
 
 
-def settings_for(api: FakeBotApi, tmp_path: Path, **changes: Any) -> Settings:
-    base = Settings(
-        token=TEST_TOKEN,
-        api_base_url=api.url,
-        data_dir=tmp_path / "data",
-        admins=frozenset({ADMIN.id}),
-    )
-    return dataclasses.replace(base, **changes)
-
-
 @pytest.fixture
 async def bot(api: FakeBotApi, core: StubCore, tmp_path: Path) -> AsyncIterator[Any]:
     application = build_application(settings_for(api, tmp_path), core)
     async with polling(application) as running:
         yield running
-
-
-async def replies_to(api: FakeBotApi, chat_id: int, count: int) -> list[Call]:
-    assert await api.until(lambda: len(api.sent(chat_id)) >= count), api.calls
-    return api.sent(chat_id)
 
 
 # --- start-up ---
@@ -156,7 +80,21 @@ async def test_start_up_publishes_a_command_menu_per_language_and_a_default(
     assert api.my_commands("de")[0]["description"] == "topics (de)"
     assert api.my_commands("")[0]["description"] == "topics (en)"
     assert await api.until(lambda: bool(api.calls_to("getUpdates")))
-    assert api.calls_to("getUpdates")[0].params["allowed_updates"] == ["message", "callback_query"]
+    assert api.calls_to("getUpdates")[0].params["allowed_updates"] == [
+        "message",
+        "edited_message",
+        "callback_query",
+    ]
+
+
+async def test_stopping_closes_the_service_once_so_that_the_store_writes_what_waits(
+    api: FakeBotApi, core: StubCore, tmp_path: Path
+) -> None:
+    async with polling(build_application(settings_for(api, tmp_path), core)):
+        api.send_text(OLENA, "Kita")
+        await replies_to(api, OLENA.id, 1)
+        assert core.closed == 0
+    assert core.closed == 1
 
 
 # --- messages ---
@@ -244,15 +182,43 @@ async def test_media_without_text_gets_please_type_and_a_caption_is_read(
     assert core.texts()[-1] == TextEvent("Masern")
 
 
-async def test_an_edited_message_is_not_answered_again(
+async def test_an_edited_question_that_got_no_answer_is_answered_again(
     api: FakeBotApi, core: StubCore, bot: Any
 ) -> None:
-    api.send_text(OLENA, "Kita")
-    await replies_to(api, OLENA.id, 1)
-    api.edit_text(OLENA, 1000, "Kita Platz")
+    typo = api.send_text(OLENA, UNCLEAR)
+    [no_answer] = await replies_to(api, OLENA.id, 1)
+    assert no_answer.text == "no answer, try again"
+    api.edit_text(OLENA, typo, "Kita Anmeldung")  # the typo fixed
+    [_, answer] = await replies_to(api, OLENA.id, 2)
+    assert answer.text == "echo: Kita Anmeldung"
+    api.edit_text(OLENA, typo, "Kita Anmeldung bitte")  # now answered: a further edit is not
     api.send_text(OLENA, "Hort")
+    await replies_to(api, OLENA.id, 3)
+    assert core.texts() == [TextEvent(UNCLEAR), TextEvent("Kita Anmeldung"), TextEvent("Hort")]
+
+
+async def test_an_edit_of_an_answered_question_or_of_a_command_is_not_answered(
+    api: FakeBotApi, core: StubCore, bot: Any
+) -> None:
+    answered = api.send_text(OLENA, "Kita")
+    command = api.send_command(OLENA, "/help")
     await replies_to(api, OLENA.id, 2)
-    assert core.texts() == [TextEvent("Kita"), TextEvent("Hort")]
+    api.edit_text(OLENA, answered, "Kita Platz")
+    api.edit_text(OLENA, command, UNCLEAR)
+    api.edit_text(OLENA, 999_999, "Hort")  # from before the bot started: unknown
+    api.send_text(OLENA, "Hort")
+    await replies_to(api, OLENA.id, 3)
+    assert core.texts() == [TextEvent("Kita"), CommandEvent("help"), TextEvent("Hort")]
+
+
+def test_what_the_edge_remembers_for_edits_stays_bounded() -> None:
+    answers = Answers(per_chat=8, chats=100)
+    for chat in range(1_000):
+        for message in range(50):
+            answers.note(chat, message, answered=message % 2 == 0)
+    assert len(answers) == 100 * 8
+    assert answers.unanswered(999, 49) and not answers.unanswered(999, 48)
+    assert not answers.unanswered(0, 49)  # forgotten: not known to be unanswered
 
 
 async def test_in_groups_only_commands_mentions_and_replies_to_the_bot_are_answered(
@@ -337,102 +303,7 @@ async def test_a_stale_button_still_gets_its_reply(api: FakeBotApi, bot: Any) ->
     assert counters_of(bot).stale_buttons == 1
 
 
-# --- Telegram's failures ---
-
-
-async def test_one_429_delivers_the_answer_exactly_once_after_retry_after(
-    api: FakeBotApi, bot: Any
-) -> None:
-    api.rate_limit("sendMessage", retry_after=1)
-    api.send_text(OLENA, "Kita")
-    [sent] = await replies_to(api, OLENA.id, 1)
-    [limited] = [c for c in api.calls_to("sendMessage") if c.status == 429]
-    assert sent.text == "echo: Kita"
-    assert sent.at - limited.at >= 1.0  # never sooner than Telegram asked
-
-
-async def test_429_on_every_attempt_gives_up_after_the_retries_and_keeps_running(
-    api: FakeBotApi, bot: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    api.rate_limit("sendMessage", retry_after=1, times=RATE_LIMIT_RETRIES + 1)
-    api.send_text(OLENA, "Kita")
-    assert await api.until(lambda: any("rate limited" in r.getMessage() for r in caplog.records))
-    assert len(api.calls_to("sendMessage")) == RATE_LIMIT_RETRIES + 1
-    api.send_text(OLENA, "Hort")
-    [sent] = await replies_to(api, OLENA.id, 1)
-    assert sent.text == "echo: Hort"
-
-
-async def test_502s_and_a_dropped_connection_on_get_updates_lose_no_update(
-    api: FakeBotApi, bot: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    api.fail("getUpdates", 502, times=2)
-    api.fail("getUpdates", 0, drop_connection=True)
-    assert await api.until(lambda: any(c.status == 502 for c in api.calls_to("getUpdates")))
-    api.send_text(OLENA, "Kita")  # arrives while the bot is backing off
-    [sent] = await replies_to(api, OLENA.id, 1)
-    assert sent.text == "echo: Kita"
-    assert len([c for c in api.calls_to("getUpdates") if not c.ok]) == 3
-    assert any("unreachable while polling" in r.getMessage() for r in caplog.records)
-
-
-async def test_a_second_instance_is_reported_without_secrets(
-    api: FakeBotApi, bot: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    api.fail(
-        "getUpdates",
-        409,
-        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
-    )
-    assert await api.until(lambda: counters_of(bot).conflicts == 1)
-    [line] = [r.getMessage() for r in caplog.records if "409 Conflict" in r.getMessage()]
-    assert "another bot instance" in line and TEST_TOKEN not in line
-    api.send_text(OLENA, "Kita")
-    await replies_to(api, OLENA.id, 1)
-
-
-async def test_a_user_who_blocked_the_bot_is_not_retried_and_forgotten(
-    api: FakeBotApi, core: StubCore, bot: Any
-) -> None:
-    api.block(OLENA.id)
-    api.send_text(OLENA, "Kita")
-    api.send_text(IVAN, "садик")
-    await replies_to(api, IVAN.id, 1)
-    assert await api.until(lambda: counters_of(bot).blocked == 1)
-    assert len(api.calls_to("sendMessage", OLENA.id)) == 1
-    assert core.forgotten == [OLENA.id]
-
-
-async def test_unparsable_html_is_resent_once_as_plain_text(api: FakeBotApi, bot: Any) -> None:
-    api.fail(
-        "sendMessage",
-        400,
-        'Bad Request: can\'t parse entities: unsupported start tag "x" at byte offset 6',
-    )
-    api.send_text(OLENA, "A & B")
-    [sent] = await replies_to(api, OLENA.id, 1)
-    attempts = api.calls_to("sendMessage")
-    assert len(attempts) == 2
-    assert "parse_mode" not in sent.params
-    assert sent.text == "echo: A & B"
-    assert sent.buttons  # the keyboard survives
-
-
-async def test_an_error_behind_the_edge_is_logged_without_text_and_the_bot_goes_on(
-    api: FakeBotApi, bot: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    # The service apologises for the brain's failures itself (test_service.py); anything that
-    # still escapes reaches the error handler, which logs no text and no id.
-    caplog.set_level(logging.DEBUG)
-    api.send_text(OLENA, "boom")
-    assert await api.until(lambda: counters_of(bot).errors == 1)
-    api.send_text(OLENA, "Kita")
-    [sent] = await replies_to(api, OLENA.id, 1)
-    assert sent.text == "echo: Kita"
-    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot."))
-    assert "RuntimeError while handling message" in logged
-    assert "boom" not in logged
-    assert str(OLENA.id) not in logged
+# --- background work ---
 
 
 async def test_faq_is_refreshed_in_the_background_off_the_event_loop(
@@ -459,11 +330,46 @@ async def test_a_flooding_user_gets_a_handful_of_answers_and_one_notice(
     assert texts == [f"echo: Frage {n}" for n in range(5)] + ["slow down"]
 
 
-async def test_flood_presses_are_still_acknowledged(api: FakeBotApi, bot: Any) -> None:
-    for _ in range(8):
-        api.press(OLENA, REGISTRATION)
-    assert await api.until(lambda: len(api.calls_to("answerCallbackQuery")) == 8)
-    assert await api.until(lambda: len(api.sent(OLENA.id)) == 6)
+async def test_taps_have_their_own_budget_and_a_parent_tapping_every_1_5_s_is_never_slowed(
+    api: FakeBotApi, core: StubCore, tmp_path: Path
+) -> None:
+    clock = Clock()
+    application = build_application(settings_for(api, tmp_path), core, clock=clock)
+    async with polling(application):
+        for n in range(5):  # the typed budget used up ...
+            api.send_text(OLENA, f"Frage {n}")
+        await replies_to(api, OLENA.id, 5)
+        for n in range(20):  # ... and 20 taps, one every 1.5 s (30 s in all)
+            api.press(OLENA, REGISTRATION)
+            await replies_to(api, OLENA.id, 6 + n)
+            clock.now += 1.5
+    toasts = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
+    assert toasts == [None] * 20
+    assert counters_of(application).flood_dropped == 0
+
+
+async def test_a_tap_over_the_limit_gets_a_toast_saying_so(
+    api: FakeBotApi, core: StubCore, tmp_path: Path
+) -> None:
+    settings = settings_for(api, tmp_path, flood_taps=3)
+    application = build_application(settings, core, clock=Clock())
+    async with polling(application):
+        for _ in range(5):
+            api.press(OLENA, REGISTRATION)
+        assert await api.until(lambda: len(api.calls_to("answerCallbackQuery")) == 5)
+    toasts = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
+    assert toasts == [None, None, None, ONE_MOMENT, ONE_MOMENT]  # no press left spinning
+    assert len(api.sent(OLENA.id)) == 3
+
+
+# --- command menus ---
+
+
+async def test_a_chosen_language_becomes_the_chats_command_menu(api: FakeBotApi, bot: Any) -> None:
+    api.press(OLENA, encode(ChooseLanguage("de")))  # Olena's client is Ukrainian
+    assert await api.until(lambda: bool(api.my_commands(chat_id=OLENA.id)))
+    assert api.my_commands(chat_id=OLENA.id) == api.my_commands("de")
+    assert api.my_commands(chat_id=IVAN.id) == []  # nobody else's
 
 
 # --- configuration ---

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Final
 
 from bot.events import Button, ChooseLanguage, Reply, encode
 from bot.i18n import Translator
 from bot.markup import bold, escape
-from bot.models import LANGUAGES, KnowledgeBase, Topic
-from bot.replies.common import reply, rows, service_buttons, topic_button
+from bot.models import LANGUAGES, SUB_ANSWER_SEPARATOR, KnowledgeBase, Topic
+from bot.replies.common import label_title, reply, rows, service_buttons, topic_button
+
+PROBLEMS_SHOWN: Final = 20
+"""Lines of faq/ problems an admin gets at most; the last one then says how many more."""
 
 _FLAGS = {"de": "🇩🇪", "uk": "🇺🇦", "en": "🇬🇧"}
 
@@ -149,8 +154,12 @@ def admin_text(t: Translator, text: str) -> Reply:
     return reply(t, "admin", escape(text))
 
 
-def reload_result(t: Translator, problems: list[str], topic_count: int) -> Reply:
-    """The answer to an admin's /reload: success, or the problems while the old version serves."""
+def reload_result(
+    t: Translator, problems: Sequence[str], topic_count: int, *, left_out: bool = False
+) -> Reply:
+    """The answer to an admin's /reload, or an alert about faq/: success, or the problems (at
+    most `PROBLEMS_SHOWN` lines) while the old version serves, or, with `left_out`, while the
+    bot answers without the broken files' topics (it started with them broken)."""
     if not problems:
         message = t.ngettext(
             "The knowledge base was reloaded: {n} topic.",
@@ -158,5 +167,50 @@ def reload_result(t: Translator, problems: list[str], topic_count: int) -> Reply
             topic_count,
         )
         return admin_text(t, message)
-    heading = t.gettext("The files have errors. The previous version keeps answering. Please fix:")
-    return admin_text(t, "\n".join([heading, *problems[:20]]))
+    if left_out:
+        heading = t.gettext(
+            "faq/ had errors when the bot started. It answers without the topics in these files "
+            "until they are fixed:"
+        )
+    else:
+        heading = t.gettext(
+            "The files have errors. The previous version keeps answering. Please fix:"
+        )
+    shown = list(problems)
+    if len(shown) > PROBLEMS_SHOWN:
+        shown[PROBLEMS_SHOWN - 1 :] = [
+            t.gettext("… and {n} more", n=len(problems) - PROBLEMS_SHOWN + 1)
+        ]
+    return admin_text(t, "\n".join([heading, *shown]))
+
+
+def no_statistics(t: Translator) -> str:
+    """/stats where nothing is counted (the terminal's `ask`, a service without a store)."""
+    return t.gettext("Statistics are not kept in this mode.")
+
+
+def stats_usage(t: Translator, command: str, *, default: int, maximum: int) -> str:
+    """How to give /stats or /unanswered a number of days, after something that is not one."""
+    return t.gettext(
+        "Usage: /{command} N, where N is the number of days: a whole number from 1 to {max} "
+        "({default} if left out). For example: /{command} 7",
+        command=command,
+        max=maximum,
+        default=default,
+    )
+
+
+def statistics_unavailable(t: Translator) -> str:
+    """/stats or /unanswered while the database cannot be read (locked, damaged, away)."""
+    return t.gettext("Statistics are unavailable right now. Please try again in a few minutes.")
+
+
+def label_name(t: Translator, kb: KnowledgeBase, label: str) -> str | None:
+    """What staff read for a counted label: the title of the topic, the sub-answer (after its
+    topic's), the referral or the service intent; None when faq/ no longer knows it."""
+    if (sub := kb.sub_answer(label)) is not None:
+        topic = kb.topic(label.partition(SUB_ANSWER_SEPARATOR)[0])
+        return f"{topic.title[t.lang]} › {sub.title[t.lang]}" if topic else sub.title[t.lang]
+    if (referral := kb.referral(label)) is not None:
+        return referral.title[t.lang]
+    return label_title(t, kb, label)

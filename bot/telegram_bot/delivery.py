@@ -1,9 +1,12 @@
 """Replies to Telegram: each `Reply` sent (or the pressed message edited) as HTML with its inline
 keyboard, long texts split, plain text when Telegram cannot parse our HTML, and a chat that
-refuses us (403) never retried and its user forgotten."""
+refuses us (403) never retried and its user forgotten. Failed requests are retried below us, by
+`transport.Outbox`, which logs what it gave up; here a reply it gave up ends the update's
+delivery, since the next one would arrive out of order."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.events import BUTTON_DATA_LIMIT, Keyboard, Reply
 from bot.markup import split, to_text
@@ -40,6 +43,8 @@ class Counters:
     flood_notices: int = 0
     flood_dropped: int = 0
     blocked: int = 0
+    undelivered: int = 0
+    """Replies not delivered after all tries (or dropped by a stop); logged by the Outbox."""
     plain_text_fallbacks: int = 0
     not_modified: int = 0
     stale_buttons: int = 0
@@ -98,8 +103,10 @@ class Delivery:
             self.counters.stale_buttons += 1
             stale = mentions(exc, "too old", "invalid")
             log.info("button answer failed (%s)", "stale" if stale else "bad request")
-        except (Forbidden, NetworkError) as exc:
+        except Forbidden as exc:
             log.warning("button answer failed: %s", type(exc).__name__)
+        except (NetworkError, RetryAfter):  # given up by the Outbox, which said so
+            pass
 
     async def deliver(
         self, bot: Bot, target: Target, user_id: int, replies: Sequence[Reply]
@@ -112,7 +119,11 @@ class Delivery:
             self.counters.blocked += 1
             log.info("a chat refused our message (403); blocked so far: %d", self.counters.blocked)
             if target.chat.type == Chat.PRIVATE:
-                self._forget(user_id)
+                await asyncio.to_thread(self._forget, user_id)  # storage: off the event loop
+        except BadRequest:  # a NetworkError to PTB, but not one the Outbox retried
+            raise
+        except (NetworkError, RetryAfter):  # given up by the Outbox, which said so
+            self.counters.undelivered += 1
 
     async def _deliver(self, bot: Bot, target: Target, replies: Sequence[Reply]) -> None:
         # Long replies go in several messages, with the buttons on the last one.

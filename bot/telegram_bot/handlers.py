@@ -1,16 +1,17 @@
 """Receiving from Telegram: each handler turns an update into the user, the chat and an `Event`,
-and ends in the one `_handle` step (flood limit, the service, the button's answer, delivery)."""
+and ends in the one `_handle` step: flood limits, the service, the button's answer, delivery,
+and what follows from the outcome (a chat's command menu, the admins' alerts)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeAlias
+from collections.abc import Callable
+from typing import TypeAlias
 
-from telegram import Bot, Chat, Message, MessageEntity, Update
-from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
+from telegram import Bot, Chat, Message, MessageEntity, Update, User
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.events import (
@@ -27,26 +28,29 @@ from bot.events import (
 )
 from bot.flood import FloodLimiter, Verdict
 from bot.logs import log_failure
-from bot.service import CommandMenu
+from bot.telegram_bot.core import Core, Strings
 from bot.telegram_bot.delivery import Counters, Delivery, Target
+from bot.telegram_bot.edits import NO_ANSWER, Answers
+from bot.telegram_bot.notices import AdminAlerts, Menus
 
 log = logging.getLogger(__name__)
 
 Context: TypeAlias = ContextTypes.DEFAULT_TYPE
 
-ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
-"""The updates we handle: edits, channel posts, reactions ... never reach the bot."""
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+"""The updates we handle: channel posts, reactions ... never reach the bot."""
+OUTAGE_GAP = 60.0
+"""Seconds without a polling error after which the next one starts a new outage (and is logged);
+PTB's polling back-off never waits longer than 30 s, so one outage is logged once."""
 
 
-class Core(Protocol):
-    """What the edge needs of `bot.service.ChatService`."""
+def _one_moment(t: Strings) -> str:
+    # A toast shows for a moment, over the chat: a few words, not the typed-message notice.
+    return t.gettext("One moment, please.")
 
-    def handle(
-        self, user_id: int, event: Event, *, client_lang: str | None, private: bool
-    ) -> Outcome: ...
-    def forget(self, user_id: int) -> None: ...
-    def command_menus(self) -> Sequence[CommandMenu]: ...
-    def refresh(self) -> bool: ...
+
+def _failed(t: Strings) -> str:
+    return t.gettext("Something went wrong on our side. Please try again in a moment.")
 
 
 class Handlers:
@@ -56,14 +60,25 @@ class Handlers:
         self,
         service: Core,
         delivery: Delivery,
-        flood: FloodLimiter[int],
+        *,
+        typed: FloodLimiter[int],
+        taps: FloodLimiter[int],
+        menus: Menus,
+        alerts: AdminAlerts,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.service = service
         self.delivery = delivery
         self.counters: Counters = delivery.counters
-        self.flood = flood
+        self.typed = typed
+        """The flood limit for what users type (text, commands, media)."""
+        self.taps = taps
+        """A separate, larger one for button presses: browsing by buttons is not flooding."""
+        self.menus = menus
+        self.alerts = alerts
+        self.answers = Answers()
         self.clock = clock
+        self._last_poll_error = -OUTAGE_GAP
 
     async def on_command(self, update: Update, context: Context) -> None:
         """A known command, also as /cmd@ThisBot (PTB already ignores /cmd@OtherBot)."""
@@ -92,12 +107,16 @@ class Handlers:
         message = update.message
         if message is None:
             return
-        text = message.text if message.text is not None else message.caption or ""
-        if message.chat.type != Chat.PRIVATE:
-            if not _addressed(message, context.bot):
-                return
-            text = _without_mention(text, context.bot.username)
-        await self._handle(update, context, TextEvent(text))
+        if message.chat.type != Chat.PRIVATE and not _addressed(message, context.bot):
+            return
+        await self._handle(update, context, TextEvent(_text(message, context.bot)))
+
+    async def on_edit(self, update: Update, context: Context) -> None:
+        """An edited question, answered again only if its first version got none (a typo fixed)."""
+        message = update.edited_message
+        if message is None or not self.answers.unanswered(message.chat.id, message.message_id):
+            return
+        await self._handle(update, context, TextEvent(_text(message, context.bot)))
 
     async def on_unsupported(self, update: Update, context: Context) -> None:
         """Stickers, voice, locations, pictures without caption ... in private chats."""
@@ -113,17 +132,13 @@ class Handlers:
         """Log the error class and the update kind only: no text, no ids, no token."""
         error = context.error
         kind = _update_kind(update)
-        if isinstance(error, Conflict):
-            self.counters.conflicts += 1
-            log.error(
-                "409 Conflict: another bot instance is polling with this token; run only one "
-                "(conflicts so far: %d)",
-                self.counters.conflicts,
-            )
-        elif isinstance(error, RetryAfter):
-            log.warning("rate limited by Telegram while handling %s; reply dropped", kind)
-        elif isinstance(error, NetworkError) and update is None:
-            log.warning("Bot API unreachable while polling (%s); retrying", type(error).__name__)
+        if _transient(error) and update is None:
+            now = self.clock()
+            if now - self._last_poll_error > OUTAGE_GAP:
+                log.warning(
+                    "Bot API unreachable while polling (%s); retrying", type(error).__name__
+                )
+            self._last_poll_error = now
         elif isinstance(error, TelegramError):
             self.counters.errors += 1
             log.error("%s from the Bot API while handling %s", type(error).__name__, kind)
@@ -132,27 +147,21 @@ class Handlers:
             log_failure(log, error or RuntimeError("unknown error"), f"while handling {kind}")
 
     async def _handle(self, update: Update, context: Context, event: Event) -> None:
-        """The one step of every handler: flood limit, the service, the button's answer first
+        """The one step of every handler: flood limits, the service, the button's answer first
         (it expires fast, and a press is always answered), then the replies."""
         user, chat, query = update.effective_user, update.effective_chat, update.callback_query
         if user is None:
             return
         self.counters.updates += 1
-        verdict = self.flood.check(user.id, self.clock())
-        if verdict is Verdict.DROP:
-            self.counters.flood_dropped += 1
-            if query is not None:
-                await self.delivery.answer(query, None)
-            return
-        if verdict is Verdict.NOTIFY:
+        private = chat is not None and chat.type == Chat.PRIVATE
+        typed = isinstance(event, TextEvent)
+        verdict = (self.typed if query is None else self.taps).check(user.id, self.clock())
+        if verdict is not Verdict.ALLOW:
+            if await self._held_back(update, user, verdict, typed=typed):
+                return
             self.counters.flood_notices += 1
             event = FloodedEvent()
-        private = chat is not None and chat.type == Chat.PRIVATE
-        # In a worker thread: the service writes to SQLite and may reload faq/ (/reload), and
-        # neither may hold up the other users' replies.
-        outcome = await asyncio.to_thread(
-            self.service.handle, user.id, event, client_lang=user.language_code, private=private
-        )
+        outcome = await self._ask(update, user, event, private)
         log.debug(
             "%s -> %s",
             type(event).__name__,
@@ -163,12 +172,78 @@ class Handlers:
         if chat is not None and outcome.replies:
             target = _target(update, chat, event, private)
             await self.delivery.deliver(context.bot, target, user.id, outcome.replies)
+        self._note(update, outcome, typed=typed)
+        if chat is not None and private:
+            await self._follow_up(context.bot, user, chat, event, outcome)
+
+    async def _held_back(
+        self, update: Update, user: User, verdict: Verdict, *, typed: bool
+    ) -> bool:
+        """Over a flood limit: True when the update ends here, False for the notice's message."""
+        # A press gets a toast (never left spinning), a typed message nothing, except the
+        # first one over the limit, which is answered with the "slow down" notice.
+        if update.callback_query is not None:
+            self.counters.flood_dropped += 1
+            await self.delivery.answer(update.callback_query, await self._toast(user, _one_moment))
+            return True
+        if verdict is Verdict.DROP:
+            self.counters.flood_dropped += 1
+            self._note(update, None, typed=typed)
+            return True
+        return False
+
+    async def _ask(self, update: Update, user: User, event: Event, private: bool) -> Outcome:
+        """The service's outcome; a press whose outcome fails still gets a toast that says so."""
+        try:
+            # In a worker thread: the service writes to SQLite and may reload faq/ (/reload),
+            # and neither may hold up the other users' replies.
+            return await asyncio.to_thread(
+                self.service.handle, user.id, event, client_lang=user.language_code, private=private
+            )
+        except Exception:
+            if update.callback_query is not None:
+                await self.delivery.answer(update.callback_query, await self._toast(user, _failed))
+            raise
+
+    async def _follow_up(
+        self, bot: Bot, user: User, chat: Chat, event: Event, outcome: Outcome
+    ) -> None:
+        """After the replies: a chosen language's command menu, the other admins' alerts."""
+        if outcome.language_chosen is not None:
+            await self.menus.follow(bot, chat.id, outcome.language_chosen)
+        if event == CommandEvent("reload") and user.id in self.alerts.admins:
+            await self.alerts.tell(bot, answered=user.id)
+
+    def _note(self, update: Update, outcome: Outcome | None, *, typed: bool) -> None:
+        """Remember whether a typed question got an answer, for an edit of it (see `on_edit`)."""
+        message = update.effective_message
+        if not typed or message is None or update.callback_query is not None:
+            return
+        first = outcome.replies[0] if outcome is not None and outcome.replies else None
+        answered = first is not None and first.kind not in NO_ANSWER
+        self.answers.note(message.chat.id, message.message_id, answered=answered)
+
+    async def _toast(self, user: User, pick: Callable[[Strings], str]) -> str | None:
+        """A toast in the user's language; none at all rather than no answer to the press."""
+        try:
+            strings = await asyncio.to_thread(
+                self.service.translator, user.id, client_lang=user.language_code
+            )
+            return pick(strings)
+        except Exception as exc:
+            log_failure(log, exc, "while choosing a toast's language")
+            return None
+
+
+def _transient(error: object) -> bool:
+    """A Bot API error that may pass by itself (PTB counts a BadRequest among its NetworkErrors)."""
+    return isinstance(error, NetworkError | RetryAfter) and not isinstance(error, BadRequest)
 
 
 def _target(update: Update, chat: Chat, event: Event, private: bool) -> Target:
     """Where replies go: a group's question gets them threaded under it; a language chosen on a
     menu in a private chat replaces that menu."""
-    message = update.message
+    message = update.message or update.edited_message
     if message is not None:
         return Target(
             chat,
@@ -179,6 +254,12 @@ def _target(update: Update, chat: Chat, event: Event, private: bool) -> Target:
     choosing = isinstance(event, ButtonEvent) and isinstance(event.action, ChooseLanguage)
     edit = pressed if isinstance(pressed, Message) and private and choosing else None
     return Target(chat, edit=edit)
+
+
+def _text(message: Message, bot: Bot) -> str:
+    """What the user wrote: the text or a photo's caption, without "@ThisBot" in a group."""
+    text = message.text if message.text is not None else message.caption or ""
+    return text if message.chat.type == Chat.PRIVATE else _without_mention(text, bot.username)
 
 
 def _addressed(message: Message, bot: Bot) -> bool:
@@ -212,7 +293,7 @@ def _update_kind(update: object) -> str:
     """The kind of update, for logs: "message", "callback_query", ... (never its content)."""
     if not isinstance(update, Update):
         return "none" if update is None else type(update).__name__
-    for kind in (*ALLOWED_UPDATES, Update.EDITED_MESSAGE, Update.CHANNEL_POST):
+    for kind in (*ALLOWED_UPDATES, Update.CHANNEL_POST):
         if getattr(update, kind, None) is not None:
             return kind
     return "other"
