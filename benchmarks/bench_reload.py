@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import dataclasses
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -109,7 +108,7 @@ def editing(faq: Path, every: float | None) -> Iterator[None]:
             saves += 1
             draft = target.with_suffix(".tmp")
             draft.write_text(f"{original}# edit {saves}\n", encoding="utf-8")
-            os.replace(draft, target)
+            draft.replace(target)
 
     thread = threading.Thread(target=edit, daemon=True)
     thread.start()

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.models import KnowledgeBase, Vocabulary  # noqa: E402
 from bot.understanding import Analysis, Band, Fusion, Matcher, Thresholds, decide  # noqa: E402
-from bot.understanding.decide import AnswerEvidence  # noqa: E402
+from bot.understanding.decide import AnswerEvidence, sub_answer  # noqa: E402
 from bot.understanding.fusion import FEATURES  # noqa: E402
 from bot.understanding.index import REFERRAL  # noqa: E402
 
@@ -382,7 +382,7 @@ def fit_sub_thresholds(subs: Sequence[SubCase], t: Thresholds) -> Thresholds:
         hit = np.array([a is not None and a == w for a, w in zip(top, wanted, strict=True)])
         sub, lead = np.array(score), np.array(score) - np.array(overview)
         for level, margin in itertools.product(
-            np.arange(0.2, 0.95, 0.025), np.arange(0.0, 0.55, 0.05)
+            np.arange(0.2, 0.95, 0.025), np.arange(0.0, 0.55, 0.025)
         ):
             given = (sub >= level) & (lead >= margin)
             right = int((given & hit).sum())
@@ -402,10 +402,23 @@ def fit_sub_thresholds(subs: Sequence[SubCase], t: Thresholds) -> Thresholds:
                     ),
                 )
     right, chosen = best
+    for verbatim in (0.95, 0.9, 0.85, 0.8, 0.75):
+        tried = replace(chosen, sub_answer_verbatim=verbatim)
+        given = [(sub_answer(scores, tried), w) for w, scores in subs]
+        picked = [(got, w) for got, w in given if got is not None]
+        hits = sum(got == w for got, w in picked)
+        kept = sum(got is None for got, w in given if w is None)
+        if (
+            hits > right
+            and hits / len(picked) >= SUB_ANSWER_PRECISION
+            and kept >= OVERVIEW_KEPT * (~asking).sum()
+        ):
+            right, chosen = hits, tried
     print(
         f"sub-answers on held-out phrasings: {right} of {int(asking.sum())} asking for one get it "
         f"(sub-answer {chosen.sub_answer}, lead {chosen.sub_answer_lead}, "
-        f"bayes {chosen.sub_answer_bayes}, keyword {chosen.sub_answer_keyword})"
+        f"bayes {chosen.sub_answer_bayes}, keyword {chosen.sub_answer_keyword}, "
+        f"verbatim {chosen.sub_answer_verbatim})"
     )
     return chosen
 

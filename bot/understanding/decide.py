@@ -170,6 +170,11 @@ def sub_answer(scores: Mapping[str | None, AnswerEvidence], t: Thresholds) -> st
     score, answer = max(subs)
     if score >= t.sub_answer and score - overview >= t.sub_answer_lead:
         return answer
+    # A message worded almost as one of a sub-answer's phrasings asks for that sub-answer.
+    near = scores[None].nearest if None in scores else 0.0
+    similarity, closest = max((e.nearest, a) for a, e in scores.items() if a is not None)
+    if similarity >= t.sub_answer_verbatim and similarity > near:
+        return closest
     return None
 
 

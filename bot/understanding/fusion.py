@@ -64,6 +64,9 @@ class Thresholds:
     sub_answer_bayes: float = 0.0
     """A sub-answer's score: its nearest phrasing's similarity, and this much of naive Bayes's
     probability that the message asks for it rather than for the overview or a sibling."""
+    sub_answer_verbatim: float = 1.01
+    """A sub-answer's phrasing this similar to the message (and nearer than the overview's) gets
+    it whatever the scores (above 1: never)."""
     sub_answer_keyword: float = 0.25
     """A sub-answer's keyword in the message counts as this much more similarity."""
 
