@@ -72,6 +72,8 @@ async def test_a_5xx_on_a_send_is_retried_with_back_off_and_arrives_once(
     assert (first.status, second.status, third.status) == (500, 502, 200)
     assert second.at - first.at >= 0.02 and third.at - second.at >= 0.04  # 0.02 s, then twice
     assert sent.text == "echo: Kita"
+    # The fake API has the message before the bot has read the answer and logged the retries.
+    assert await api.until(lambda: bool(warnings_and_worse(caplog)))
     [line] = warnings_and_worse(caplog)
     assert line.startswith("sendMessage went through on try 3")
 
