@@ -114,7 +114,7 @@ class Reader:
             found = WORD.findall(part)
             words += found
             sentence += [number] * len(found)
-            if asks or any(w in self._asking for w in found):
+            if asks:
                 asking.add(number)
         cyr = len(CYRILLIC_LETTER.findall(prepared))
         lat = len(LATIN_LETTER.findall(prepared))
@@ -130,6 +130,8 @@ class Reader:
                 words = [
                     romanized_to_cyrillic(w) if word_script(w) == "latin" else w for w in words
                 ]
+        # A question word counts in the words as read ("chy" is "чи").
+        asking.update(n for w, n in zip(words, sentence, strict=True) if w in self._asking)
         return Reading(
             tuple(words),
             latin_words,

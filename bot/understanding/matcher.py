@@ -15,7 +15,7 @@ from bot.understanding.index import Index, exact_form
 from bot.understanding.language import Reading
 from bot.understanding.lexical import Lexical, LexicalWeights, Unit, units_of
 from bot.understanding.places import Towns
-from bot.understanding.text import fold_umlauts
+from bot.understanding.text import fold_umlauts, word_script
 from bot.understanding.writer import Writer
 
 _LEADERS: Final = 3
@@ -131,7 +131,9 @@ class Matcher:
         for i, unit in enumerate(units):
             if i in covered:
                 continue
-            keys = of(unit[0], lang)
+            # Only keys in the word's own script: "ні" (no) is not "hi".
+            script = word_script(unit[0])
+            keys = {k for k in of(unit[0], lang) if k.startswith("~") or word_script(k) == script}
             intents = [n for n, vocab in self.index.smalltalk_keys.items() if keys & vocab]
             if not intents:
                 if self.index.keys.is_content(unit[0], lang):
