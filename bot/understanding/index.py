@@ -443,7 +443,7 @@ def ngrams(
     return counts
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _word_ngrams(word: str) -> tuple[str, ...]:
     if word.startswith("~"):  # a synonym group's key: its n-grams are its own
         return tuple(f"{word}#{i}" for i in range(_KEY_GRAMS))

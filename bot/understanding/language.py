@@ -39,9 +39,10 @@ _UK_LETTERS: Final = "іїєґ"
 _RU_LETTERS: Final = "ыэъё"
 _GERMAN_MARKS: Final = "äöüß"
 _CACHE: Final = 8192
+_CACHED_CHARS: Final = 400
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def romanized_to_cyrillic(word: str) -> str:
     """Latin-letter Ukrainian (jak zapysaty dytynu, shcheplennia) back to Cyrillic, best effort."""
     word = _WORD_END_IY.sub("ий", word)
@@ -101,7 +102,12 @@ class Reader:
         self._roman_uk = markers.get("uk-latn", frozenset())
         self._asking = lexicon.asking
         # The index reads each phrasing several times, and people send the same words often.
-        self.read = lru_cache(maxsize=_CACHE)(self._read)
+        self._cached = lru_cache(maxsize=_CACHE)(self._read)
+
+    def read(self, text: str) -> Reading:
+        """The message read (a short text from a cache; a long one is read afresh, so that a
+        flood of long messages cannot fill memory)."""
+        return self._cached(text) if len(text) <= _CACHED_CHARS else self._read(text)
 
     def _read(self, text: str) -> Reading:
         """Normalise, split into words and sentences, detect the language; romanised Ukrainian

@@ -79,7 +79,7 @@ def _letters(word: str) -> tuple[int, int]:
     return latin, cyrillic
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def word_script(word: str) -> Script:
     """The script most letters of `word` are written in."""
     latin, cyrillic = _letters(word)
@@ -135,7 +135,7 @@ def prepare(text: str) -> str:
     return WORD.sub(lambda m: _fold_mixed_word(m.group()), unified)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def fold_umlauts(word: str) -> str:
     """ä->ae, ö->oe, ü->ue, ß->ss."""
     return word.translate(_UMLAUTS)
