@@ -67,7 +67,7 @@ def read_key(path: Path) -> bytes | None:
     """The key in `path`, None when there is none; StoreError when it is there but unusable."""
     try:
         text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no key, or no folder to hold one
         return None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
