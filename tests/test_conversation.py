@@ -202,7 +202,7 @@ def test_hours_say_whether_the_office_is_open_now(
 def test_hours_in_ukrainian_on_a_holiday(handle: Handle) -> None:
     ascension = datetime(2026, 5, 14, 10, 0, tzinfo=BERLIN)
     reply = only(handle(CommandEvent("hours"), Who(chosen_lang="uk"), ascension).replies)
-    assert "Сьогодні державне свято (Вознесіння Господнє)" in reply.text
+    assert "Сьогодні офіційне свято (Вознесіння Господнє)" in reply.text
     assert "Понеділок: 09:00–12:00" in reply.text
     assert "Найближчий прийом: понеділок о 09:00" in reply.text
 
