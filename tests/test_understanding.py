@@ -94,6 +94,20 @@ def test_a_phrasing_staff_add_makes_the_bot_answer_that_question(tmp_path: Path)
     assert _answered(after, "Darf das Kind der Opa aus der Kita abholen?") == "registration"
 
 
+def test_a_word_staff_add_to_a_synonym_group_is_understood_at_the_next_build(
+    tmp_path: Path,
+) -> None:
+    """A rebuild reuses what the last build read only while the lexicon is the same."""
+    faq = tmp_path / "faq"
+    shutil.copytree(FAQ, faq)
+    question = "Gibt es im Zwergenhort noch Plätze?"
+    assert _answered(Matcher.build(load_knowledge(faq)), question) is None
+    lexicon = faq / "lexicon.yaml"
+    text = lexicon.read_text(encoding="utf-8")
+    lexicon.write_text(text.replace("    kita kitas ", "    kita zwergenhort kitas ", 1), "utf-8")
+    assert _answered(Matcher.build(load_knowledge(faq)), question) == "registration"
+
+
 def test_validate_says_where_a_phrasing_is_understood_only_word_for_word(tmp_path: Path) -> None:
     faq = tmp_path / "faq"
     shutil.copytree(FAQ, faq)

@@ -18,10 +18,11 @@ from bot.models import (
     SERVICE_INTENTS,
     THANKS,
     KnowledgeBase,
+    Lexicon,
     Vocabulary,
 )
 from bot.understanding.keys import Keys
-from bot.understanding.language import Reader, Reading
+from bot.understanding.language import Reader, Reading, Readings, Reads
 from bot.understanding.text import fold_umlauts
 from bot.understanding.vectors import Bayes, NgramSpace
 
@@ -93,6 +94,7 @@ class Index:
         smalltalk_phrases: dict[int, frozenset[tuple[str, ...]]],
         keys: Keys,
         reader: Reader,
+        readings: Readings,
         term_weight: float,
         keyword_floor: float,
         keyword_keys: frozenset[str],
@@ -122,12 +124,12 @@ class Index:
                 by_initial[key[0]].append(key)
         self.by_initial = dict(by_initial)
         """Known keys by first letter, for typo correction."""
-        phrasing_keys = [key_counts(reader.read(p.text), keys, p.lang) for p in phrasings]
+        phrasing_keys = [key_counts(readings.read(p.text), keys, p.lang) for p in phrasings]
         self.bayes = Bayes(
             len(candidates),
             ((p.candidate, k) for p, k in zip(phrasings, phrasing_keys, strict=True)),
         )
-        self.exact = {exact_form(p.text, reader): n for n, p in enumerate(phrasings)}
+        self.exact = {exact_form(p.text, readings): n for n, p in enumerate(phrasings)}
         """Each phrasing, normalised, to its row: a message that is a phrasing gets its answer."""
         self.row_candidate = np.array([p.candidate for p in phrasings], dtype=np.int64)
         self.with_rows = np.unique(self.row_candidate)
@@ -148,8 +150,7 @@ class Index:
     def build(cls, kb: KnowledgeBase, weights: Weights | None = None) -> Index:
         """Index every language's phrasings, keywords and titles of every candidate."""
         w = weights or Weights()
-        keys = Keys(kb.lexicon)
-        reader = Reader(kb.lexicon)
+        keys, reader, readings = _reading_tools(kb.lexicon)
         candidates: list[Candidate] = []
         vocabs: list[_Vocab] = []
         rows: list[Phrasing] = []
@@ -160,7 +161,7 @@ class Index:
             candidates.append(candidate)
             vocab = _Vocab()
             for source in sources:
-                _add_source(vocab, source, keys, reader)
+                _add_source(vocab, source, keys, readings)
                 # A title is how the answer is named in the menu: typed, it asks for it.
                 rows.extend(
                     Phrasing(number, source.answer, text, lang)
@@ -190,7 +191,7 @@ class Index:
                 sub_keywords[sub.id] = tuple(
                     tuple(keys.of(word, lang) for word in words)
                     for lang, keyword in _texts(sub.vocabulary.keywords)
-                    if (words := content_words(reader.read(keyword), keys, lang))
+                    if (words := content_words(readings.read(keyword), keys, lang))
                 )
             add(
                 Candidate(topic.id, "topic", topic.audience, topic.where == "anywhere"),
@@ -211,7 +212,7 @@ class Index:
             vocab = kb.smalltalk.get(intent)
             if vocab is None:
                 continue
-            singles, phrases = _keyword_parts(vocab, reader)
+            singles, phrases = _keyword_parts(vocab, readings)
             smalltalk_keys[len(candidates)] = frozenset(
                 key for lang, word in singles for key in keys.of(word, lang)
             )
@@ -225,14 +226,14 @@ class Index:
             number = len(candidates)
             candidates.append(Candidate(OUT_OF_SCOPE, "out-of-scope"))
             own = _Vocab()
-            _add_source(own, _Source([], _texts(out_of_scope.keywords), []), keys, reader)
+            _add_source(own, _Source([], _texts(out_of_scope.keywords), []), keys, readings)
             own.phrasing_counts.clear()  # "immigration office" counts only whole
             vocabs.append(own)
             rows.extend(
                 Phrasing(number, None, t, lang) for lang, t in _texts(out_of_scope.phrasings)
             )
-        stems = [primary_words(reader.read(p.text), keys, p.lang) for p in rows]
-        return cls(
+        stems = [primary_words(readings.read(p.text), keys, p.lang) for p in rows]
+        index = cls(
             tuple(candidates),
             _key_hits(vocabs, w),
             _terms_by_key(vocabs),
@@ -243,11 +244,15 @@ class Index:
             smalltalk_phrases,
             keys,
             reader,
+            readings,
             w.term,
             w.phrasing + w.phrasing_share,
             frozenset().union(*(v.keywords for v in vocabs)),
             sub_keywords,
         )
+        global _last_build
+        _last_build = _LastBuild(kb.lexicon, keys, reader, readings.read_now)
+        return index
 
     def named_answers(self, said: Iterable[str]) -> frozenset[str]:
         """The sub-answers one of whose keywords the message holds (all of its words)."""
@@ -268,6 +273,30 @@ class Index:
         if len(self.with_rows):
             best[self.with_rows] = np.maximum.reduceat(similarities, self.first_rows)
         return best
+
+
+@dataclass(frozen=True)
+class _LastBuild:
+    """What the last build read with, for the next one."""
+
+    lexicon: Lexicon
+    keys: Keys
+    reader: Reader
+    readings: Mapping[str, Reading]
+
+
+_last_build: _LastBuild | None = None
+"""Set by each build (a reload's build runs in the reload thread; one name, set at once)."""
+
+
+def _reading_tools(lexicon: Lexicon) -> tuple[Keys, Reader, Readings]:
+    """Keys, a reader and the build's readings for `lexicon`: those of the last build when it
+    had the same lexicon (their caches and readings are still right), else new ones."""
+    last = _last_build
+    if last is not None and last.lexicon == lexicon:
+        return last.keys, last.reader, Readings(last.reader, last.readings)
+    reader = Reader(lexicon)
+    return Keys(lexicon), reader, Readings(reader)
 
 
 @dataclass(frozen=True)
@@ -299,7 +328,7 @@ def content_words(reading: Reading, keys: Keys, lang: str | None = None) -> list
     return [w for w in words if keys.is_content(w, lang)]
 
 
-def _add_source(vocab: _Vocab, source: _Source, keys: Keys, reader: Reader) -> None:
+def _add_source(vocab: _Vocab, source: _Source, keys: Keys, reader: Reads) -> None:
     # A multi-word keyword ("driving licence") only means something whole: indexed like a
     # phrasing, and as a term whose words must stand together. Multi-word titles ("Як
     # записати дитину") are names, not terms: their words count as phrasings.
@@ -349,7 +378,7 @@ def _terms_by_key(
 
 
 def _keyword_parts(
-    vocab: Vocabulary, reader: Reader
+    vocab: Vocabulary, reader: Reads
 ) -> tuple[list[tuple[str, str]], frozenset[tuple[str, ...]]]:
     """A vocabulary's keywords: single words (language, word), and multi-word keywords as
     sequences of umlaut-folded words."""
@@ -411,7 +440,7 @@ def primary_words(reading: Reading, keys: Keys, lang: str | None = None) -> list
     return [keys.primary(w, lang) for w in content_words(reading, keys, lang)]
 
 
-def exact_form(text: str, reader: Reader) -> str:
+def exact_form(text: str, reader: Reads) -> str:
     """A text's words, normalised: two texts with one exact form say the same."""
     return " ".join(reader.read(text).words)
 

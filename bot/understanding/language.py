@@ -4,10 +4,10 @@ Cyrillic. The marker words come from faq/lexicon.yaml; the romanisation table is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, Protocol
 
 from bot.models import Lexicon
 from bot.understanding.text import (
@@ -109,6 +109,10 @@ class Reader:
         flood of long messages cannot fill memory)."""
         return self._cached(text) if len(text) <= _CACHED_CHARS else self._read(text)
 
+    def read_afresh(self, text: str) -> Reading:
+        """The message read, not kept in the cache."""
+        return self._read(text)
+
     def _read(self, text: str) -> Reading:
         """Normalise, split into words and sentences, detect the language; romanised Ukrainian
         becomes Cyrillic."""
@@ -170,6 +174,33 @@ class Reader:
         if de >= en:
             return "de", de > en, False
         return "en", True, False
+
+
+class Reads(Protocol):
+    """Anything that reads a text: a `Reader`, or the `Readings` of one build."""
+
+    def read(self, text: str) -> Reading: ...
+
+
+class Readings:
+    """The texts of one knowledge base, each read once while its index is built. A build with
+    the same lexicon starts from the last build's readings: a reload after an edit to one topic
+    reads only that topic's new texts. Not in the reader's cache, where messages would push
+    them out."""
+
+    def __init__(self, reader: Reader, earlier: Mapping[str, Reading] | None = None) -> None:
+        self.reader = reader
+        self._earlier = earlier or {}
+        self.read_now: dict[str, Reading] = {}
+        """What this build read: the next build's `earlier`."""
+
+    def read(self, text: str) -> Reading:
+        """`text` read, once per build."""
+        found = self.read_now.get(text)
+        if found is None:
+            found = self._earlier.get(text) or self.reader.read_afresh(text)
+            self.read_now[text] = found
+        return found
 
 
 def _sentences(text: str) -> list[tuple[str, bool]]:
