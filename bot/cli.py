@@ -365,7 +365,13 @@ def _show(settings: Settings, label: str, lang: Lang, as_html: bool) -> int:
     reply = service.show(label, lang)
     if reply is None:
         kb = service.brain.kb
-        ids = ", ".join((*kb.labels, *(sub.id for topic in kb.topics for sub in topic.answers)))
+        ids = ", ".join(
+            (
+                *kb.labels,
+                *(sub.id for topic in kb.topics for sub in topic.answers),
+                *(f"referral:{referral.id}" for referral in kb.referrals),
+            )
+        )
         print(f"kita-bot: unknown topic {label!r}; known: {ids}", file=sys.stderr)
         return EXIT_USAGE
     print(reply.text if as_html else to_text(reply.text))

@@ -54,7 +54,7 @@ from bot.models import (
     KnowledgeBase,
     Lang,
 )
-from bot.understanding import Band, Match, Matcher
+from bot.understanding import REFERRAL, Band, Match, Matcher
 
 
 class Understands(Protocol):
@@ -112,8 +112,14 @@ class Conversation:
         return Outcome((replies.error(self.translator_for(who)),))
 
     def show(self, label: str, lang: Lang, brain: Brain, now: datetime) -> Reply | None:
-        """Exactly what a user receives for a label (for `kita-bot show`); None if unknown."""
-        return self._label_reply(label, self.catalogs[lang], brain.kb, now)
+        """Exactly what a user receives for a label or a referral ("referral:<id>", for
+        `kita-bot show`); None if unknown."""
+        t = self.catalogs[lang]
+        kb = brain.kb
+        if label.startswith(REFERRAL):
+            referral = kb.referral(label.removeprefix(REFERRAL))
+            return replies.referral(t, kb.office, referral) if referral else None
+        return self._label_reply(label, t, kb, now)
 
     def translator_for(self, who: Who) -> Translator:
         """The interface strings in the language of a reply to `who` without a message to read."""

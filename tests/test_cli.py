@@ -170,6 +170,15 @@ def test_show_prints_what_a_user_receives(tmp_path: Path) -> None:
     assert "registration" in unknown.stderr
 
 
+def test_show_prints_a_referral_as_a_user_receives_it(tmp_path: Path) -> None:
+    result = run(["show", "referral:kindergeld", "--lang", "uk"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Kindergeld (допомогу на дитину)")
+    assert "Familienkasse" in result.stdout and "arbeitsagentur.de" in result.stdout
+    unknown = run(["show", "referral:weather"], tmp_path)
+    assert unknown.returncode == 2 and "referral:kindergeld" in unknown.stderr
+
+
 @pytest.mark.parametrize(
     "command", [[], ["run"], ["chat"], ["ask"], ["validate"], ["show"], ["eval"], ["stats"]]
 )

@@ -3,6 +3,7 @@ or nothing, and why). `Matcher.build(kb)` once per knowledge base, then `Matcher
 
 from bot.understanding.decide import Analysis, Band, Match, decide
 from bot.understanding.fusion import Fusion, Thresholds
+from bot.understanding.index import REFERRAL
 from bot.understanding.matcher import Matcher
 
-__all__ = ["Analysis", "Band", "Fusion", "Match", "Matcher", "Thresholds", "decide"]
+__all__ = ["REFERRAL", "Analysis", "Band", "Fusion", "Match", "Matcher", "Thresholds", "decide"]
