@@ -56,28 +56,31 @@ class NgramSpace:
         """`documents`: each phrasing's words (stems); `per_word` as in `ngrams`."""
         self.per_word = per_word
         self.vocabulary: dict[str, int] = {}
-        columns_of: dict[str, list[int]] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        shares: list[float] = []
+        columns_of: dict[str, npt.NDArray[np.int64]] = {}
+        said: list[npt.NDArray[np.int64]] = []
+        """Each word of each phrasing, as its n-grams' columns."""
+        row_of: list[int] = []
         for row, words in enumerate(documents):
             for word in words:
                 own = columns_of.get(word)
                 if own is None:
-                    own = [
-                        self.vocabulary.setdefault(g, len(self.vocabulary))
-                        for g in _word_ngrams(word)
-                    ]
+                    own = np.array(
+                        [
+                            self.vocabulary.setdefault(g, len(self.vocabulary))
+                            for g in _word_ngrams(word)
+                        ],
+                        dtype=np.int64,
+                    )
                     columns_of[word] = own
-                cols.extend(own)
-                rows.extend([row] * len(own))
-                shares.extend([1.0 / len(own) if per_word else 1.0] * len(own))
+                said.append(own)
+                row_of.append(row)
         n, size = len(documents), len(self.vocabulary)
+        grams = np.array([len(own) for own in said], dtype=np.int64)
+        shares = np.repeat(1.0 / grams if per_word else np.ones(len(said)), grams)
+        rows = np.repeat(np.array(row_of, dtype=np.int64), grams)
+        cols = np.concatenate(said) if said else np.zeros(0, dtype=np.int64)
         # Summing the repeated (row, n-gram) pairs gives each phrasing's counts.
-        counts = sparse.csr_matrix(
-            (np.array(shares), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
-            shape=(n, size),
-        )
+        counts = sparse.csr_matrix((shares, (rows, cols)), shape=(n, size))
         counts.sum_duplicates()
         coo = counts.tocoo()
         df = np.bincount(coo.col, minlength=size)
