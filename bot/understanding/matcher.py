@@ -42,6 +42,11 @@ class Matcher:
             seeking=kb.lexicon.seeking,
             weights=lexical_weights,
         )
+        self._smalltalk_phrases: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        """Small talk's phrases of several words ("vielen dank"), by their first word."""
+        for intent, phrases in index.smalltalk_phrases.items():
+            for phrase in phrases:
+                self._smalltalk_phrases.setdefault(phrase[0], []).append((intent, phrase))
         self._out_of_scope = [i for i, c in enumerate(index.candidates) if c.kind == "out-of-scope"]
         self._kinds = [c.kind for c in index.candidates]
 
@@ -121,13 +126,12 @@ class Matcher:
         flat = [fold_umlauts(u[0]) for u in units]
         of = self.index.keys.of
         covered: set[int] = set()
-        for intent, phrases in self.index.smalltalk_phrases.items():
-            for phrase in phrases:
+        for i, word in enumerate(flat):
+            for intent, phrase in self._smalltalk_phrases.get(word, ()):
                 size = len(phrase)
-                for i in range(len(flat) - size + 1):
-                    if tuple(flat[i : i + size]) == phrase:
-                        covered.update(range(i, i + size))
-                        found[intent] = found.get(intent, 0) + 1
+                if tuple(flat[i : i + size]) == phrase:
+                    covered.update(range(i, i + size))
+                    found[intent] = found.get(intent, 0) + 1
         for i, unit in enumerate(units):
             if i in covered:
                 continue

@@ -18,31 +18,15 @@ _NGRAMS: Final = (3, 4, 5)
 _KEY_GRAMS: Final = 9
 """A synonym group's key stands for a word: it has as many n-grams as a word of four letters
 (with two characters it had three, and "Kind" outweighed "anmelden" three to one)."""
+_WORD_CACHE: Final = 16384
+"""Words whose n-gram columns each space keeps at hand."""
 _ALPHA: Final = 0.1
 """Naive Bayes smoothing: a word unseen in a candidate's phrasings counts as seen this often."""
 
 
-def ngrams(
-    words: Iterable[str], weights: Iterable[float] | None = None, *, per_word: bool = False
-) -> dict[str, float]:
-    """Character n-grams of each word with its boundaries (" kita " -> " ki", "kit", ...).
-
-    `per_word`: each word weighs the same in all (its n-grams share its weight), so that a long
-    word does not outweigh a short stem or a synonym group's key. Telling a topic's sub-answers
-    apart needs that; ranking topics does better with every n-gram counting (measured).
-    """
-    counts: dict[str, float] = defaultdict(float)
-    pairs = zip(words, weights, strict=True) if weights is not None else ((w, 1.0) for w in words)
-    for word, weight in pairs:
-        grams = _word_ngrams(word)
-        share = weight / len(grams) if per_word else weight
-        for gram in grams:
-            counts[gram] += share
-    return counts
-
-
 @lru_cache(maxsize=16384)
 def _word_ngrams(word: str) -> tuple[str, ...]:
+    """Character n-grams of a word with its boundaries (" kita " -> " ki", "kit", ...)."""
     if word.startswith("~"):  # a synonym group's key: its n-grams are its own
         return tuple(f"{word}#{i}" for i in range(_KEY_GRAMS))
     padded = f" {word} "
@@ -53,7 +37,12 @@ class NgramSpace:
     """TF-IDF vectors of character n-grams, one row per phrasing, rows of a candidate together."""
 
     def __init__(self, documents: Sequence[Sequence[str]], *, per_word: bool = False) -> None:
-        """`documents`: each phrasing's words (stems); `per_word` as in `ngrams`."""
+        """`documents`: each phrasing's words (stems).
+
+        `per_word`: each word weighs the same in all (its n-grams share its weight), so that a
+        long word does not outweigh a short stem or a synonym group's key. Telling a topic's
+        sub-answers apart needs that; ranking topics does better with every n-gram counting
+        (measured)."""
         self.per_word = per_word
         self.vocabulary: dict[str, int] = {}
         columns_of: dict[str, npt.NDArray[np.int64]] = {}
@@ -92,6 +81,18 @@ class NgramSpace:
         values /= np.where(norms > 0, norms, 1.0)[coo.row]
         self.columns = sparse.csc_matrix((values, (coo.row, coo.col)), shape=(n, size))
         """Columns are n-grams: a message touches only its own n-grams' columns."""
+        self._rows = n
+        self._indptr = self.columns.indptr.astype(np.int64)
+        self._indices = self.columns.indices
+        self._data = self.columns.data
+        self._word = lru_cache(maxsize=_WORD_CACHE)(self._columns_of)
+
+    def _columns_of(self, word: str) -> tuple[npt.NDArray[np.int64], tuple[str, ...], int]:
+        """A word's n-grams: the columns of those phrasings have, the others, how many in all."""
+        grams = _word_ngrams(word)
+        known = [col for g in grams if (col := self.vocabulary.get(g)) is not None]
+        others = tuple(g for g in grams if g not in self.vocabulary)
+        return np.array(known, dtype=np.int64), others, len(grams)
 
     def similarities(
         self, words: Sequence[str], weights: Sequence[float]
@@ -101,19 +102,39 @@ class NgramSpace:
         N-grams no phrasing has still belong to the message (with the highest idf): a message of
         unknown words is far from everything, not near the one phrasing sharing an n-gram.
         """
-        counts = ngrams(words, weights, per_word=self.per_word)
-        known = [
-            (self.vocabulary[g], c) for g, c in counts.items() if c > 0 and g in self.vocabulary
-        ]
-        if not known:
-            return np.zeros(self.columns.shape[0])
-        unknown = _tf(
-            np.array([c for g, c in counts.items() if c > 0 and g not in self.vocabulary])
+        parts: list[npt.NDArray[np.int64]] = []
+        shares: list[float] = []
+        unknown: dict[str, float] = defaultdict(float)
+        for word, weight in zip(words, weights, strict=True):
+            own, others, size = self._word(word)
+            share = weight / size if self.per_word else weight
+            if share <= 0:
+                continue
+            parts.append(own)
+            shares.append(share)
+            for gram in others:
+                unknown[gram] += share
+        lengths = np.array([len(own) for own in parts], dtype=np.int64)
+        if not lengths.sum():
+            return np.zeros(self._rows)
+        # Each n-gram's count in the message: its shares summed over the words that have it.
+        cols, where = np.unique(np.concatenate(parts), return_inverse=True)
+        counts = np.bincount(where, weights=np.repeat(np.array(shares), lengths)).astype(
+            np.float64, copy=False
         )
-        cols = [col for col, _ in known]
-        vals = _tf(np.array([c for _, c in known])) * self.idf[cols]
-        norm = math.sqrt(float(vals @ vals) + float(unknown @ unknown) * self.rare_idf**2)
-        return np.asarray(self.columns[:, cols] @ (vals / norm)).ravel()
+        vals = _tf(counts) * self.idf[cols]
+        rare = _tf(np.array(list(unknown.values())))
+        norm = math.sqrt(float(vals @ vals) + float(rare @ rare) * self.rare_idf**2)
+        # The message's columns, gathered from the CSC arrays at once (scipy's column slicing
+        # costs more than the arithmetic): each stored value times its column's weight, summed
+        # per phrasing.
+        starts = self._indptr[cols]
+        lengths = self._indptr[cols + 1] - starts
+        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        stored = shift + np.arange(int(lengths.sum()))
+        weighted = self._data[stored] * np.repeat(vals / norm, lengths)
+        found = np.bincount(self._indices[stored], weights=weighted, minlength=self._rows)
+        return found.astype(np.float64, copy=False)
 
 
 def _tf(counts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
