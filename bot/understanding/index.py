@@ -24,7 +24,7 @@ from bot.models import (
 from bot.understanding.keys import Keys
 from bot.understanding.language import Reader, Reading, Readings, Reads
 from bot.understanding.text import fold_umlauts
-from bot.understanding.vectors import Bayes, NgramSpace
+from bot.understanding.vectors import Bayes, Layout, NgramSpace
 
 Kind = Literal["topic", "service", "referral", "smalltalk", "out-of-scope"]
 
@@ -232,14 +232,14 @@ class Index:
             rows.extend(
                 Phrasing(number, None, t, lang) for lang, t in _texts(out_of_scope.phrasings)
             )
-        stems = [primary_words(readings.read(p.text), keys, p.lang) for p in rows]
+        layout = Layout.of([primary_words(readings.read(p.text), keys, p.lang) for p in rows])
         index = cls(
             tuple(candidates),
             _key_hits(vocabs, w),
             _terms_by_key(vocabs),
             tuple(rows),
-            NgramSpace(stems),
-            NgramSpace(stems, per_word=True),
+            NgramSpace(layout),
+            NgramSpace(layout, per_word=True),
             smalltalk_keys,
             smalltalk_phrases,
             keys,

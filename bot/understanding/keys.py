@@ -82,7 +82,9 @@ class Keys:
         self._content = lexicon.content_words
         self._synonyms = _synonym_index(lexicon.synonyms)
         self.of = lru_cache(maxsize=_CACHE)(self._of)
+        self.primary = lru_cache(maxsize=_CACHE)(self._primary)
         self.is_stop = lru_cache(maxsize=_CACHE)(self._is_stop)
+        self.is_content = lru_cache(maxsize=_CACHE)(self._is_content)
 
     def _of(self, word: str, lang: str) -> frozenset[str]:
         """Every form under which `word` (umlauts as typed, in a message in `lang`) is indexed.
@@ -104,7 +106,7 @@ class Keys:
             keys.add(group)
         return frozenset(k for k in keys if k)
 
-    def primary(self, word: str, lang: str) -> str:
+    def _primary(self, word: str, lang: str) -> str:
         """One form per word for comparing whole phrasings: its synonym group when it has one
         (so "садочок" and "Kita" compare alike across languages), else its stem."""
         flat = fold_umlauts(word).replace("'", "")
@@ -127,7 +129,7 @@ class Keys:
         flat = fold_umlauts(word)
         return flat in self._stop_latin and flat not in self._content.get(lang, ())
 
-    def is_content(self, word: str, lang: str) -> bool:
+    def _is_content(self, word: str, lang: str) -> bool:
         """A word that may name a topic: not a function word, a number or a lone letter."""
         return len(word) > 1 and not word.isdigit() and not self.is_stop(word, lang)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
@@ -33,41 +34,62 @@ def _word_ngrams(word: str) -> tuple[str, ...]:
     return tuple(padded[i : i + n] for n in _NGRAMS for i in range(len(padded) - n + 1))
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the n-grams of a set of phrasings are: the same for both ways of weighing them."""
+
+    vocabulary: dict[str, int]
+    """Each n-gram's column."""
+    rows: int
+    cols: npt.NDArray[np.int64]
+    """The columns of each word of each phrasing, one after the other ..."""
+    row_of: npt.NDArray[np.int64]
+    """... that word's phrasing ..."""
+    grams: npt.NDArray[np.int64]
+    """... and how many n-grams it has."""
+
+    @classmethod
+    def of(cls, documents: Sequence[Sequence[str]]) -> Layout:
+        """`documents`: each phrasing's words (stems)."""
+        vocabulary: dict[str, int] = {}
+        columns_of: dict[str, list[int]] = {}
+        cols: list[int] = []
+        row_of: list[int] = []
+        grams: list[int] = []
+        for row, words in enumerate(documents):
+            for word in words:
+                own = columns_of.get(word)
+                if own is None:
+                    own = [vocabulary.setdefault(g, len(vocabulary)) for g in _word_ngrams(word)]
+                    columns_of[word] = own
+                cols += own
+                row_of.append(row)
+                grams.append(len(own))
+        return cls(
+            vocabulary,
+            len(documents),
+            np.array(cols, dtype=np.int64),
+            np.array(row_of, dtype=np.int64),
+            np.array(grams, dtype=np.int64),
+        )
+
+
 class NgramSpace:
     """TF-IDF vectors of character n-grams, one row per phrasing, rows of a candidate together."""
 
-    def __init__(self, documents: Sequence[Sequence[str]], *, per_word: bool = False) -> None:
-        """`documents`: each phrasing's words (stems).
+    def __init__(self, layout: Layout, *, per_word: bool = False) -> None:
+        """The phrasings of `layout`, weighed.
 
         `per_word`: each word weighs the same in all (its n-grams share its weight), so that a
         long word does not outweigh a short stem or a synonym group's key. Telling a topic's
         sub-answers apart needs that; ranking topics does better with every n-gram counting
         (measured)."""
         self.per_word = per_word
-        self.vocabulary: dict[str, int] = {}
-        columns_of: dict[str, npt.NDArray[np.int64]] = {}
-        said: list[npt.NDArray[np.int64]] = []
-        """Each word of each phrasing, as its n-grams' columns."""
-        row_of: list[int] = []
-        for row, words in enumerate(documents):
-            for word in words:
-                own = columns_of.get(word)
-                if own is None:
-                    own = np.array(
-                        [
-                            self.vocabulary.setdefault(g, len(self.vocabulary))
-                            for g in _word_ngrams(word)
-                        ],
-                        dtype=np.int64,
-                    )
-                    columns_of[word] = own
-                said.append(own)
-                row_of.append(row)
-        n, size = len(documents), len(self.vocabulary)
-        grams = np.array([len(own) for own in said], dtype=np.int64)
-        shares = np.repeat(1.0 / grams if per_word else np.ones(len(said)), grams)
-        rows = np.repeat(np.array(row_of, dtype=np.int64), grams)
-        cols = np.concatenate(said) if said else np.zeros(0, dtype=np.int64)
+        self.vocabulary = layout.vocabulary
+        n, size, grams = layout.rows, len(layout.vocabulary), layout.grams
+        shares = np.repeat(1.0 / grams if per_word else np.ones(len(grams)), grams)
+        rows = np.repeat(layout.row_of, grams)
+        cols = layout.cols
         # Summing the repeated (row, n-gram) pairs gives each phrasing's counts.
         counts = sparse.csr_matrix((shares, (rows, cols)), shape=(n, size))
         counts.sum_duplicates()
@@ -157,10 +179,9 @@ class Bayes:
                 rows.append(number)
                 cols.append(columns.setdefault(key, len(columns)))
                 values.append(count)
-        counts = np.zeros((size, len(columns)))
-        np.add.at(
-            counts, (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)), values
-        )
+        width = len(columns)
+        cells = np.asarray(rows, dtype=np.int64) * width + np.asarray(cols, dtype=np.int64)
+        counts = np.bincount(cells, weights=values, minlength=size * width).reshape(size, width)
         totals = counts.sum(axis=1) + _ALPHA * max(len(columns), 1)
         log = (np.log(counts + _ALPHA) - np.log(totals)[:, None]).T
         self._log = {key: log[col] for key, col in columns.items()}
