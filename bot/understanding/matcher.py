@@ -202,11 +202,16 @@ def _weigh(
     reading: Reading, units: list[tuple[Unit, int]], index: Index, context: float
 ) -> _Weighed:
     """The words that may name a topic, each weighed by its sentence: in a story, the sentences
-    that ask count fully and the others as context."""
+    that ask count fully and the others as context. A question that names nothing we answer
+    ("Where do we start?") leaves the story to say what it is about: then all count alike."""
     out = _Weighed()
-    story = reading.is_story
     keys = index.keys
     lang = reading.lang
+    story = reading.is_story and any(
+        reading.sentence[position] in reading.asking
+        and any(keys.of(word, lang) & index.keyword_keys for word in unit)
+        for unit, position in units
+    )
     for unit, position in units:
         if not all(keys.is_content(word, lang) for word in unit[:1]):
             continue
