@@ -47,7 +47,6 @@ from bot import replies  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.evaluation import load_eval  # noqa: E402
 from bot.events import (  # noqa: E402
-    Asked,
     ButtonEvent,
     ChooseLanguage,
     Command,
@@ -63,7 +62,7 @@ from bot.events import (  # noqa: E402
     TextEvent,
 )
 from bot.logs import configure_logging  # noqa: E402
-from bot.models import LANGUAGES  # noqa: E402
+from bot.models import LANGUAGES, Question  # noqa: E402
 from bot.service import ChatService, build_service  # noqa: E402
 from bot.store import DB_NAME  # noqa: E402
 from tests.storage_faults import lock_held  # noqa: E402
@@ -210,7 +209,7 @@ class Result:
             latency,
             tuple(reply.kind for reply in outcome.replies),
             outcome.replies[0].text if kind == "staff" and outcome.replies else "",
-            sum(isinstance(record, Asked) for record in outcome.records),
+            sum(isinstance(record, Question) for record in outcome.records),
             sum(isinstance(record, Rated) for record in outcome.records),
             outcome.toast is not None,
         )

@@ -18,7 +18,6 @@ from bot.events import (
     PRESSED,
     REJECTED,
     Action,
-    Asked,
     ButtonEvent,
     ChooseLanguage,
     CommandEvent,
@@ -53,6 +52,7 @@ from bot.models import (
     THANKS,
     KnowledgeBase,
     Lang,
+    Question,
 )
 from bot.understanding import REFERRAL, Band, Match, Matcher
 
@@ -147,7 +147,7 @@ class Conversation:
         found = brain.matcher.match(text)
         t = self._t(who, found)
         reply, answered = self._reply_to(found, text, t, brain.kb, now)
-        asked = Asked(
+        asked = Question(
             today(brain.kb, now),
             found.lang,
             _answered_label(found),
@@ -201,7 +201,7 @@ class Conversation:
                 reply = self._label_reply(label, t, kb, now)
                 if reply is None:  # a button from before a topic was removed
                     return Outcome((replies.menu(t, kb),))
-                pressed = Asked(today(kb, now), t.lang, label, PRESSED)
+                pressed = Question(today(kb, now), t.lang, label, PRESSED)
                 return Outcome((reply,), records=(pressed,))
             case ShowMore(label=label):
                 # Not counted: the answer it continues was counted when it was given.
@@ -217,7 +217,7 @@ class Conversation:
                 help_on = () if helpful else (self._not_helpful(label, t, kb, now),)
                 return Outcome(help_on, toast=replies.feedback_thanks(t), records=rated)
             case NoneOfThese():
-                rejected = Asked(today(kb, now), t.lang, None, REJECTED)
+                rejected = Question(today(kb, now), t.lang, None, REJECTED)
                 fallback = replies.fallback(t, kb, self._status(t, kb, now), now)
                 return Outcome((fallback,), records=(rejected,))
             case Menu() | None:

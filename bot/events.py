@@ -11,7 +11,7 @@ from dataclasses import KW_ONLY, dataclass
 from datetime import date
 from typing import Final, Literal, TypeAlias, assert_never, get_args
 
-from bot.models import LANGUAGES, Lang
+from bot.models import LANGUAGES, Lang, Question
 
 Command: TypeAlias = Literal[
     "start",
@@ -239,24 +239,6 @@ REJECTED: Final = "rejected"
 
 
 @dataclass(frozen=True)
-class Asked:
-    """One question typed or button pressed, for the daily counts."""
-
-    day: date
-    """The office's date (its time zone) when it was asked."""
-    lang: str
-    """The language it was written in (de, uk, en, ru); for a button, the reply's."""
-    label: str | None
-    """The label answered; None when there was no answer."""
-    band: str
-    """The matcher's band (answer, suggest, smalltalk, none), or PRESSED, or REJECTED."""
-    unanswered_text: str | None = None
-    """The question as typed when it got no answer or only a "did you mean", for staff."""
-    lang_confident: bool = True
-    """False when `lang` is the matcher's guess, not a detected language (counted apart)."""
-
-
-@dataclass(frozen=True)
 class Rated:
     """A 👍 or 👎 on the answer of a label."""
 
@@ -265,7 +247,7 @@ class Rated:
     helpful: bool
 
 
-Record: TypeAlias = Asked | Rated
+Record: TypeAlias = Question | Rated
 
 
 @dataclass(frozen=True)

@@ -262,3 +262,22 @@ class KnowledgeBase:
     def labels(self) -> tuple[str, ...]:
         """Every label a message can be answered with: the topics, then the service intents."""
         return (*self.topic_ids, *SERVICE_INTENTS)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question typed or button pressed, to count: what the brain says to record and what
+    the store writes. The text only when it got no answer or only a "did you mean"."""
+
+    day: date
+    """The office's date (its time zone) when it was asked."""
+    lang: str
+    """The language it was written in (de, uk, en, ru); for a button, the reply's."""
+    label: str | None
+    """The label answered; None when there was no answer."""
+    band: str
+    """The matcher's band (answer, suggest, smalltalk, none), or "button", or "rejected"."""
+    text: str | None = None
+    """The question as typed (cut, not yet scrubbed), for staff, when it got no answer."""
+    lang_confident: bool = True
+    """False when `lang` is the matcher's guess, not a detected language (counted apart)."""

@@ -22,7 +22,6 @@ from bot import replies, stats
 from bot.config import Settings
 from bot.conversation import Brain, Conversation, today
 from bot.events import (
-    Asked,
     Command,
     CommandEvent,
     Event,
@@ -268,17 +267,8 @@ class ChatService:
             return
         for r in records:
             match r:
-                case Asked():
-                    self._store.record(
-                        Question(
-                            r.day,
-                            r.lang,
-                            r.label,
-                            r.band,
-                            r.unanswered_text,
-                            lang_confident=r.lang_confident,
-                        )
-                    )
+                case Question():
+                    self._store.record(r)
                 case Rated():
                     # One vote per user and answer: a second press replaces the first.
                     self._store.vote(user_id, r.day, r.label, r.helpful)

@@ -20,7 +20,7 @@ from typing import Final
 from rapidfuzz import fuzz, process
 
 from bot.i18n import Translator
-from bot.store import NO_LABEL, UNSURE_LANG, Figures, Store
+from bot.store import NO_LABEL, UNSURE_LANG, Figures
 
 DEFAULT_DAYS: Final = 30
 MAX_DAYS: Final = 3660
@@ -78,14 +78,6 @@ def read_days(text: str, default: int = DEFAULT_DAYS) -> int:
 
 
 _DAYS = re.compile(r"[0-9]{1,4}")
-
-
-def parse_days(args: str, default: int = DEFAULT_DAYS) -> int:
-    """Like `read_days`, but the default instead of an error (for callers not yet telling staff)."""
-    try:
-        return read_days(args, default)
-    except DaysError:
-        return default
 
 
 # --- grouping similar questions ---
@@ -214,19 +206,6 @@ def make_report(
 def since_for(today: date, days: int) -> date:
     """The first day of a period of `days` days that ends with `today`."""
     return today - timedelta(days=days - 1)
-
-
-def build_report(
-    store: Store,
-    today: date,
-    days: int = DEFAULT_DAYS,
-    *,
-    title: TitleOf | None = None,
-    groups: bool = True,
-) -> Report:
-    """Read the figures from `store` (blocks: not on the event loop) and make the report."""
-    figures = store.figures(since_for(today, days))
-    return make_report(figures, today, days, title=title, groups=groups)
 
 
 # --- for staff ---

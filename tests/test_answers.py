@@ -10,7 +10,6 @@ import pytest
 
 from bot.conversation import Brain, Conversation
 from bot.events import (
-    Asked,
     ButtonEvent,
     Feedback,
     Menu,
@@ -21,7 +20,7 @@ from bot.events import (
     Who,
 )
 from bot.markup import from_staff, text_length, to_text
-from bot.models import LANGUAGES, KnowledgeBase, Lang, SubAnswer, Topic
+from bot.models import LANGUAGES, KnowledgeBase, Lang, Question, SubAnswer, Topic
 from bot.understanding import Band, Match
 from tests.conftest import BERLIN, MONDAY_MORNING, WEDNESDAY
 from tests.helpers import Finds, actions, shown, urls
@@ -145,7 +144,7 @@ def test_a_narrow_question_gets_its_sub_answer_and_is_counted_under_it(
     [reply] = outcome.replies
     assert reply.topic_id == label
     [asked] = outcome.records
-    assert isinstance(asked, Asked) and (asked.label, asked.band) == (label, "answer")
+    assert isinstance(asked, Question) and (asked.label, asked.band) == (label, "answer")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -164,8 +163,8 @@ def test_every_referral_is_short_with_its_links_as_buttons_and_our_phone(
         assert urls(reply) == [link.url for link in referral.links]
         assert actions(reply) == [Menu()]
         [asked] = outcome.records
-        assert isinstance(asked, Asked)
-        assert (asked.label, asked.unanswered_text) == (f"referral:{referral.id}", None)
+        assert isinstance(asked, Question)
+        assert (asked.label, asked.text) == (f"referral:{referral.id}", None)
 
 
 def test_a_question_for_another_office_gets_the_referral(

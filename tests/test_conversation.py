@@ -14,7 +14,6 @@ from bot.events import (
     PRESSED,
     REJECTED,
     Action,
-    Asked,
     ButtonEvent,
     ChooseLanguage,
     Command,
@@ -33,7 +32,7 @@ from bot.events import (
     Who,
 )
 from bot.markup import to_text
-from bot.models import SERVICE_INTENTS, Lang
+from bot.models import SERVICE_INTENTS, Lang, Question
 from tests.conftest import BERLIN, MONDAY_MORNING, TOPIC_IDS, WEDNESDAY
 from tests.helpers import actions, shown
 
@@ -346,16 +345,16 @@ def test_show_knows_no_unknown_label(conversation: Conversation, brain: Brain) -
 # --- what the brain asks the service to count ---
 
 
-def asked(outcome: Outcome) -> Asked:
+def asked(outcome: Outcome) -> Question:
     """The one question an outcome counts."""
     [record] = outcome.records
-    assert isinstance(record, Asked)
+    assert isinstance(record, Question)
     return record
 
 
 def test_an_answered_question_is_counted_without_its_text(handle: Handle) -> None:
     outcome = handle(TextEvent("Як записати дитину в садочок?"))
-    assert outcome.records == (Asked(MONDAY, "uk", "registration", "answer"),)
+    assert outcome.records == (Question(MONDAY, "uk", "registration", "answer"),)
 
 
 @pytest.mark.parametrize(
@@ -365,7 +364,7 @@ def test_an_unanswered_question_is_counted_with_its_text_for_staff(
     handle: Handle, text: str, band: str
 ) -> None:
     counted = asked(handle(TextEvent(text), Who(chosen_lang="de")))
-    assert counted == Asked(MONDAY, counted.lang, None, band, text)
+    assert counted == Question(MONDAY, counted.lang, None, band, text)
 
 
 def test_a_question_whose_language_was_only_guessed_is_counted_so(handle: Handle) -> None:
@@ -388,22 +387,22 @@ def test_a_did_you_mean_keeps_the_question_for_staff(handle: Handle) -> None:
     assert suggested, "no candidate lands in the did-you-mean band any more: add one"
     for outcome in suggested:
         counted = asked(outcome)
-        assert (counted.label, counted.band) == (None, "suggest") and counted.unanswered_text
+        assert (counted.label, counted.band) == (None, "suggest") and counted.text
 
 
 def test_greetings_are_counted_as_small_talk_without_their_text(handle: Handle) -> None:
     counted = asked(handle(TextEvent("Hallo")))
-    assert (counted.label, counted.band, counted.unanswered_text) == (None, "smalltalk", None)
+    assert (counted.label, counted.band, counted.text) == (None, "smalltalk", None)
 
 
 def test_buttons_are_counted_as_pressed_or_rejected(handle: Handle) -> None:
     who = Who(chosen_lang="uk")
     assert handle(ButtonEvent(ShowLabel("measles")), who).records == (
-        Asked(MONDAY, "uk", "measles", PRESSED),
+        Question(MONDAY, "uk", "measles", PRESSED),
     )
     rejected = handle(ButtonEvent(NoneOfThese()), who)
     assert only(rejected.replies).kind == "fallback"
-    assert rejected.records == (Asked(MONDAY, "uk", None, REJECTED),)
+    assert rejected.records == (Question(MONDAY, "uk", None, REJECTED),)
 
 
 def test_feedback_is_thanked_and_handed_back_to_count(handle: Handle) -> None:

@@ -28,6 +28,11 @@ def figures(
     return Figures(counters, feedback, rows, len(rows))
 
 
+def report_of(store: Store, *, groups: bool = True) -> stats.Report:
+    """The last 30 days' report from `store`, as /stats makes it."""
+    return stats.make_report(store.figures(stats.since_for(DAY, 30)), DAY, 30, groups=groups)
+
+
 def random_questions(n: int, seed: int = 5) -> list[tuple[str, str]]:
     """Distinct six-word questions from a large vocabulary, as an attacker would send."""
     rng = random.Random(seed)
@@ -102,21 +107,20 @@ def test_a_language_only_guessed_is_counted_as_unsure(store: Store) -> None:
     store.record(Question(DAY, "en", None, "none", "ok", lang_confident=False))
     store.record(Question(DAY, "en", None, "none", "hm", lang_confident=False))
     store.record(Question(DAY, "uk", "rights", "answer", lang_confident=True))
-    report = stats.build_report(store, DAY, 30)
+    report = report_of(store)
     assert report.by_lang == (("uk", 1), ("?", 2))  # unsure last: how many, not which
 
 
 def test_stats_for_staff_skip_grouping_when_asked(store: Store) -> None:
     store.record(Question(DAY, "de", None, "none", "Wo ist der Zoo?"))
-    assert stats.build_report(store, DAY, 30, groups=False).groups == ()
-    assert stats.build_report(store, DAY, 30).groups[0].example == "Wo ist der Zoo?"
+    assert report_of(store, groups=False).groups == ()
+    assert report_of(store).groups[0].example == "Wo ist der Zoo?"
 
 
 @pytest.mark.parametrize("args", ["abc", "0", "-5", "3661", "7 Tage", "²", "٣", "9" * 5000])
 def test_a_bad_number_of_days_is_refused_not_replaced_by_thirty(args: str) -> None:
     with pytest.raises(stats.DaysError, match="from 1 to 3660"):
         stats.read_days(args)
-    assert stats.parse_days(args) == stats.DEFAULT_DAYS  # used to raise for "²" and 5,000 nines
 
 
 @pytest.mark.parametrize(("args", "days"), [("", 30), ("  ", 30), ("7", 7), (" 365 ", 365)])

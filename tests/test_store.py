@@ -62,7 +62,7 @@ def test_recording_returns_at_once_and_a_report_sees_every_record_before_it(stor
 
 
 def test_answered_questions_leave_only_a_counter(store: Store) -> None:
-    store.record_question(DAY, "uk", "measles", "answer", None)
+    store.record(Question(DAY, "uk", "measles", "answer", None))
     assert store.unanswered(EARLY) == []
     assert "measles" in database_dump(store.path)
 
@@ -100,8 +100,8 @@ def test_unanswered_questions_are_deleted_after_the_retention_period_on_a_timer(
 
 
 def test_purge_on_demand_counts_what_it_deleted(store: Store) -> None:
-    store.record_question(DAY - timedelta(days=40), "de", None, "none", "alte Frage")
-    store.record_question(DAY - timedelta(days=10), "de", None, "none", "neue Frage")
+    store.record(Question(DAY - timedelta(days=40), "de", None, "none", "alte Frage"))
+    store.record(Question(DAY - timedelta(days=10), "de", None, "none", "neue Frage"))
     assert store.purge(DAY) == 1
     assert [row.text for row in store.unanswered(EARLY)] == ["neue Frage"]
 
@@ -139,10 +139,10 @@ def test_stats_group_similar_unanswered_questions(store: Store, catalogs: Catalo
         "gibt es schwimmkurse fuer kinder",
         "Wo ist der Zoo?",
     ):
-        store.record_question(DAY, "de", None, "none", text)
-    store.record_question(DAY, "uk", "rights", "answer", None)
-    store.record_feedback(DAY, "rights", helpful=False)
-    report = stats.build_report(store, DAY, 30)
+        store.record(Question(DAY, "de", None, "none", text))
+    store.record(Question(DAY, "uk", "rights", "answer", None))
+    store.vote(7, DAY, "rights", helpful=False)
+    report = stats.make_report(store.figures(stats.since_for(DAY, 30)), DAY, 30)
     assert report.typed == 4
     assert report.unanswered_count == 3
     assert report.groups[0].count == 2

@@ -203,10 +203,10 @@ _WRITER_UNDER_TRUNCATION = """
 import json, sys, time
 from datetime import date
 from pathlib import Path
-from bot.store import Store
+from bot.store import Question, Store
 store = Store(Path(sys.argv[1]))
 for n in range(80):
-    store.record_question(date(2026, 11, 30), "de", None, "none", f"Frage {n}")
+    store.record(Question(date(2026, 11, 30), "de", None, "none", f"Frage {n}"))
     if n == 20:
         print("truncate now", flush=True)
         sys.stdin.readline()
@@ -240,7 +240,7 @@ _FULL_DISK = """
 import json, resource, signal, sys
 from datetime import date
 from pathlib import Path
-from bot.store import Store, Tuning
+from bot.store import Question, Store, Tuning
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
 store = Store(Path(sys.argv[1]), tuning=Tuning(retry_first=0.02, retry_max=0.2))
 store.remember_language(7, "uk")
@@ -248,7 +248,7 @@ store.flush()
 soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
 resource.setrlimit(resource.RLIMIT_FSIZE, (store.path.stat().st_size, hard))  # the disk is full
 for n in range(300):
-    store.record_question(date(2026, 11, 30), "de", None, "none", f"Frage {n} " + "Kita " * 90)
+    store.record(Question(date(2026, 11, 30), "de", None, "none", f"Frage {n} " + "Kita " * 90))
 store.remember_language(8, "en")
 full = {"flushed": store.flush(timeout=1), "health": store.health.__dict__,
         "language": store.language_of(8)}
@@ -275,13 +275,13 @@ _UNWRITABLE = """
 import json, sys, time
 from datetime import date
 from pathlib import Path
-from bot.store import Store, Tuning, berlin_today
+from bot.store import Question, Store, Tuning, berlin_today
 berlin_today()  # the time zone is read now, while its files can be read
 as_nobody()
 started = time.monotonic()
 store = Store(Path(sys.argv[1]), tuning=Tuning(retry_max=0.2))
 store.remember_language(7, "uk")
-store.record_question(date(2026, 11, 30), "de", None, "none", "Frage")
+store.record(Question(date(2026, 11, 30), "de", None, "none", "Frage"))
 print(json.dumps({"seconds": time.monotonic() - started, "language": store.language_of(7),
                   "health": store.health.__dict__, "closed": store.close(timeout=1)}))
 """
@@ -326,13 +326,13 @@ _READ_ONLY = """
 import json, sys
 from datetime import date
 from pathlib import Path
-from bot.store import Store, Tuning, berlin_today
+from bot.store import Question, Store, Tuning, berlin_today
 berlin_today()
 as_nobody()
 store = Store(Path(sys.argv[1]), tuning=Tuning(retry_max=0.2))
 before = store.language_of(7)
 store.remember_language(8, "en")
-store.record_question(date(2026, 11, 30), "de", None, "none", "Frage")
+store.record(Question(date(2026, 11, 30), "de", None, "none", "Frage"))
 print(json.dumps({"before": before, "chosen": store.language_of(8),
                   "flushed": store.flush(timeout=0.5), "health": store.health.__dict__}))
 """

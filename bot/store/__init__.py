@@ -11,6 +11,7 @@
 `Store` is the one object callers use; `Recorder` is its writer thread.
 """
 
+from bot.models import Question
 from bot.store.files import StoreError
 from bot.store.recorder import Recorder
 from bot.store.records import (
@@ -20,7 +21,6 @@ from bot.store.records import (
     FeedbackRow,
     Figures,
     Health,
-    Question,
     StorageUnavailable,
     Tuning,
     UnansweredRow,

@@ -19,7 +19,7 @@ from datetime import date
 from enum import Enum
 from pathlib import Path
 
-from bot.models import LANGUAGES, Lang
+from bot.models import LANGUAGES, Lang, Question
 from bot.store.files import COMPANIONS, secure_existing, secure_file, secure_folder
 from bot.store.records import (
     NO_LABEL,
@@ -27,7 +27,6 @@ from bot.store.records import (
     CounterRow,
     FeedbackRow,
     Figures,
-    Question,
     Record,
     UnansweredRow,
     Vote,

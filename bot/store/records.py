@@ -6,27 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, TypeAlias
 
+from bot.models import Question
+
 NO_LABEL: Final = "none"
 """The label counted for a question that got no answer."""
 UNSURE_LANG: Final = "?"
 """The language counted for a message whose language was not detected with confidence."""
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question typed or button pressed, to count; the text only when it got no answer."""
-
-    day: date
-    """The office's date (its time zone)."""
-    lang: str
-    label: str | None
-    """The label answered; None when there was no answer."""
-    band: str
-    """The matcher's band (answer, suggest, smalltalk, none), or "button", or "rejected"."""
-    text: str | None = None
-    """The question as typed (cut, not yet scrubbed) when it got no answer or a "did you mean"."""
-    lang_confident: bool = True
-    """False when the matcher only guessed the language: it is then counted as UNSURE_LANG."""
 
 
 @dataclass(frozen=True)

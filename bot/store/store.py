@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.models import Lang
+from bot.models import Lang, Question
 from bot.store.database import Database
 from bot.store.files import KEY_BYTES, create_key, read_key, secure_folder
 from bot.store.recorder import Recorder
@@ -32,7 +32,6 @@ from bot.store.records import (
     FeedbackRow,
     Figures,
     Health,
-    Question,
     StorageUnavailable,
     Tuning,
     UnansweredRow,
@@ -171,16 +170,6 @@ class Store:
     def vote(self, user_id: int, day: date, label: str, helpful: bool) -> None:
         """A 👍 or 👎 on the answer of `label`; the user's later vote on it replaces this one."""
         self._recorder.put(Vote(day, label, helpful, voter=self._voter(user_id, label)))
-
-    def record_question(
-        self, day: date, lang: str, label: str | None, band: str, unanswered_text: str | None
-    ) -> None:
-        """Count one question; keep its scrubbed text only when it was not answered."""
-        self.record(Question(day, lang, label, band, unanswered_text))
-
-    def record_feedback(self, day: date, topic: str, helpful: bool) -> None:
-        """Count a 👍 or 👎 without knowing who voted (prefer `vote`)."""
-        self._recorder.put(Vote(day, topic, helpful))
 
     # --- reading for staff: blocks, call it off the event loop ---
 
