@@ -232,6 +232,9 @@ NARROW = [
     ("how do we register our first-grader for the Hort?", "registration/hort"),
     ("як записати першокласника в Hort?", "registration/hort"),
     ("как записать первоклассника в Hort?", "registration/hort"),
+    ("must the online form be in German?", "registration/help"),
+    ("Muss das Online-Formular auf Deutsch ausgefüllt werden?", "registration/help"),
+    ("онлайн-заявление обязательно на немецком?", "registration/help"),
     ("is there an interpreter for the parents' talk?", "kita-admission/interpreter"),
     ("Gibt es einen Dolmetscher für das Elterngespräch?", "kita-admission/interpreter"),
     ("чи буде перекладач на розмові з батьками в садочку?", "kita-admission/interpreter"),
@@ -248,6 +251,10 @@ NARROW = [
     ),
     (
         "Können wir das Kind einfach aufnehmen oder muss das über das Amt laufen?",
+        "kita-admission/direct-admission",
+    ),
+    (
+        "чи можемо ми просто взяти дитину, чи це має йти через управління?",
         "kita-admission/direct-admission",
     ),
 ]
