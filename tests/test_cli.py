@@ -253,6 +253,12 @@ def test_eval_with_a_missing_or_unreadable_file_says_so_in_one_line(
     assert line.startswith(f"kita-bot: {labelled}: ")
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    # A shell starts background jobs with Ctrl-C ignored, and a child keeps that: the bot would
+    # then (rightly) not stop. At a terminal Ctrl-C stops it: that is what these tests are about.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KITA_BOT_"))}
     env.update({"KITA_BOT_DATA_DIR": str(tmp_path / "data"), "LANG": "C.UTF-8"})
@@ -265,6 +271,7 @@ def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
         text=True,
         env=env,
         cwd=tmp_path,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
 
 
