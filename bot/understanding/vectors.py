@@ -41,6 +41,7 @@ class Layout:
     vocabulary: dict[str, int]
     """Each n-gram's column."""
     rows: int
+    """How many phrasings."""
     cols: npt.NDArray[np.int64]
     """The columns of each word of each phrasing, one after the other ..."""
     row_of: npt.NDArray[np.int64]
