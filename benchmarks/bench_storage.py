@@ -15,23 +15,18 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from bot.store import Question, Store
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-LOCK_HOLDER = """
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-db.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.read()
-db.execute("COMMIT")
-"""
+from bot.store import Question, Store  # noqa: E402
+from tests.storage_faults import lock_held  # noqa: E402
+
 DAY = date(2026, 11, 30)
 WORDS = ("kita", "platz", "anmeldung", "gutschein", "dresden", "kind", "eltern", "zoo", "frage")
 
@@ -92,19 +87,10 @@ def main() -> None:
         store.flush()
         written = store.health.written
         rows.append(("before", times, written, rss_mb()))
-        holder = subprocess.Popen(
-            [sys.executable, "-c", LOCK_HOLDER, str(store.path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert holder.stdin and holder.stdout and holder.stdout.readline().strip() == "locked"
-        times = run_phase(store, rng, args.phase, args.rate, len(times))
-        during = store.health
-        rows.append(("locked", times, during.written - written, rss_mb()))
-        holder.stdin.close()
-        holder.wait()
-        holder.stdout.close()
+        with lock_held(store.path):
+            times = run_phase(store, rng, args.phase, args.rate, len(times))
+            during = store.health
+            rows.append(("locked", times, during.written - written, rss_mb()))
         released = time.perf_counter()
         store.flush(timeout=30)
         caught_up = time.perf_counter() - released

@@ -43,6 +43,7 @@ from typing import Literal, TypeAlias
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_storage import rss_mb  # noqa: E402
 from bot import replies  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.evaluation import load_eval  # noqa: E402
@@ -225,14 +226,6 @@ class Clock:
     def enter(self, phase: Phase) -> None:
         self.phase = phase
         self.marks[phase] = time.perf_counter()
-
-
-def rss_mb() -> float:
-    """Resident memory of this process, in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 @contextmanager
