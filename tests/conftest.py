@@ -15,7 +15,9 @@ from bot.i18n import Catalogs
 from bot.knowledge import load_knowledge
 from bot.service import ChatService
 from bot.store import Store
+from tests.fake_bot_api import FakeBotApi
 from tests.helpers import FixedBrain
+from tests.stub_core import StubCore
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
@@ -58,3 +60,16 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def service(brain: Brain, conversation: Conversation, store: Store) -> ChatService:
     """The service on the session's brain and a fresh store, on a Monday morning."""
     return ChatService(FixedBrain(brain), conversation, store=store, clock=lambda: MONDAY_MORNING)
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    """A fake Bot API server on 127.0.0.1 for one test."""
+    with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def core() -> StubCore:
+    """A scripted stand-in for the service, for tests of the Telegram edge."""
+    return StubCore()

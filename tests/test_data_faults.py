@@ -7,7 +7,7 @@ import os
 import resource
 import signal
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,12 +80,6 @@ def test_the_terminal_chat_answers_whatever_the_data_folder(tmp_path: Path, faul
     assert "Traceback" not in result.stderr
     if fault == "damaged database":  # moved aside, never deleted
         assert any(p.name.startswith(f"{DB_NAME}.damaged-") for p in data.iterdir())
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
 
 
 @pytest.mark.parametrize("fault", FAULTS)

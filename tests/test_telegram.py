@@ -3,7 +3,7 @@ Application polling the fake Bot API. What a user receives must be exactly what 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,6 @@ VAGUE = (
     "Kita Ukraine",
 )
 """Messages that touch several topics at once; the first in the did-you-mean band is used."""
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
 
 
 @pytest.fixture

@@ -52,17 +52,6 @@ def timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def api() -> Any:
-    with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-def core() -> StubCore:
-    return StubCore()
-
-
-@pytest.fixture
 async def bot(api: FakeBotApi, core: StubCore, tmp_path: Path) -> AsyncIterator[Any]:
     application = build_application(settings_for(api, tmp_path), core)
     async with polling(application) as running:

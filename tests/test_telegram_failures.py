@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +35,6 @@ FAULTY = ("sendMessage", "editMessageText", "answerCallbackQuery")
 def timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB's documented opt-in; without it RetryAfter emits a deprecation warning (an error here)."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-def core() -> StubCore:
-    return StubCore()
 
 
 @pytest.fixture

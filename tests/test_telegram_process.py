@@ -55,12 +55,6 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
-
-
 class Bot:
     """A `kita-bot run` process; always stopped (or killed) at the end of the test."""
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bot.conversation import Brain, Conversation
 from bot.knowledge import Problem
@@ -22,12 +19,6 @@ from tests.stub_core import ADMIN, OLENA, SECOND_ADMIN, StubCore, replies_to, se
 TWO_ADMINS = frozenset({ADMIN.id, SECOND_ADMIN.id})
 BROKEN = "faq/topics/measles.yaml:12:5: Hier fehlt ein Doppelpunkt."
 OTHER = "faq/office.yaml:3:1: Unbekannter Schlüssel."
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
 
 
 def alerts(api: FakeBotApi, admin_id: int) -> list[str]:
